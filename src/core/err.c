@@ -1,0 +1,109 @@
+/*
+ * err.c — the table behind enum err: stable code, HTTP status, Japanese
+ * title. One row per value; the order of rows does not matter.
+ */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct err_row {
+    enum err e;
+    const char *code;
+    int status;
+    const char *title;
+};
+
+static const struct err_row rows[] = {
+    {ERR_OK, "ok", 200, "成功しました"},
+    {ERR_INTERNAL, "internal", 500, "サーバー内部でエラーが発生しました"},
+    {ERR_TOO_LARGE, "too_large", 413, "データが大きすぎます"},
+    {ERR_INVALID, "invalid", 422, "入力内容に誤りがあります"},
+    {ERR_NOT_FOUND, "not_found", 404, "対象が見つかりません"},
+    {ERR_CONFLICT, "conflict", 409, "現在の状態と矛盾するため処理できません"},
+    {ERR_IO, "io", 500, "ファイルの読み書きに失敗しました"},
+    {ERR_CONFIG, "config", 500, "設定値に誤りがあります"},
+    {ERR_UNAVAILABLE, "unavailable", 503, "一時的に利用できません"},
+    {ERR_HTTP_NOT_FOUND, "http.not_found", 404, "ページが見つかりません"},
+    {ERR_HTTP_METHOD, "http.method_not_allowed", 405,
+     "この操作は許可されていません"},
+    {ERR_HTTP_BODY_TOO_LARGE, "http.body_too_large", 413,
+     "リクエスト本文が大きすぎます"},
+    {ERR_HTTP_MEDIA_TYPE, "http.unsupported_media_type", 415,
+     "対応していないデータ形式です"},
+    {ERR_HTTP_BAD_JSON, "http.malformed_json", 400,
+     "JSON の形式が正しくありません"},
+    {ERR_HTTP_BAD_PATH, "http.bad_path", 400, "URL の形式が正しくありません"},
+    {ERR_HTTP_SHUTTING_DOWN, "http.shutting_down", 503,
+     "サーバーを停止中です。しばらくしてから再度お試しください"},
+    {ERR_STORE, "store.error", 500, "データベースでエラーが発生しました"},
+    {ERR_STORE_BUSY, "store.busy", 503,
+     "データベースが混み合っています。再度お試しください"},
+    {ERR_STORE_NEWER, "store.newer_schema", 500,
+     "新しいバージョンで作成されたデータです"},
+    {ERR_STORE_MIGRATION, "store.migration_failed", 500,
+     "データベースの更新に失敗しました"},
+    {ERR_STORE_CONSTRAINT, "store.constraint", 409,
+     "登録済みのデータと矛盾します"},
+    {ERR_STORE_MISMATCH, "store.tenant_mismatch", 500,
+     "データファイルが事業者と一致しません"},
+    {ERR_TENANT_CODE, "tenant.code_invalid", 422, "事業者コードが正しくありません"},
+    {ERR_TENANT_CODE_TAKEN, "tenant.code_taken", 409,
+     "この事業者コードは既に使われています"},
+    {ERR_TENANT_NAME, "tenant.name_invalid", 422, "事業者名が正しくありません"},
+    {ERR_TENANT_NOT_FOUND, "tenant.not_found", 404, "事業者が見つかりません"},
+    {ERR_TENANT_PREFECTURE, "tenant.prefecture_invalid", 422,
+     "都道府県名が正しくありません"},
+};
+
+static const struct err_row *
+find(enum err e)
+{
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        if (rows[i].e == e)
+            return &rows[i];
+    return &rows[1]; /* ERR_INTERNAL */
+}
+
+const char *
+err_code(enum err e)
+{
+    return find(e)->code;
+}
+
+const char *
+err_title(enum err e)
+{
+    return find(e)->title;
+}
+
+int
+err_http_status(enum err e)
+{
+    return find(e)->status;
+}
+
+static _Thread_local char detail[512];
+
+enum err
+err_fail(enum err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+const char *
+err_detail(void)
+{
+    return detail;
+}
+
+void
+err_clear(void)
+{
+    detail[0] = '\0';
+}

@@ -1,0 +1,71 @@
+/*
+ * err.h — the one error vocabulary.
+ *
+ * Every function that can fail returns enum err; 0 is success. Values are
+ * grouped in numbered ranges per module and NEVER change once released: the
+ * API exposes each one as a stable string `code` (err_code()), clients and
+ * operators key on it. Add new values at the end of a range; never reuse.
+ *
+ *   1–99     general (request shape, limits, internal)
+ *   100–199  HTTP layer
+ *   200–299  stores and migrations
+ *   300–399  tenants
+ *   400–     later modules (auth, customers, ...) take the next ranges
+ *
+ * The human detail (field, line, value) travels beside the code: err_fail()
+ * records it for the current thread, err_detail() reads it back, and the one
+ * mapping to HTTP (http/problem.c) or to a CLI message uses both.
+ */
+#ifndef PL_CORE_ERR_H
+#define PL_CORE_ERR_H
+
+enum err {
+    ERR_OK = 0,
+    /* general */
+    ERR_INTERNAL = 1,   /* a bug or an unexpected system failure */
+    ERR_TOO_LARGE = 2,  /* a bounded buffer or input is over its limit */
+    ERR_INVALID = 3,    /* input failed validation (see field errors) */
+    ERR_NOT_FOUND = 4,  /* the thing named does not exist */
+    ERR_CONFLICT = 5,   /* the change clashes with current state */
+    ERR_IO = 6,         /* a file or socket operation failed */
+    ERR_CONFIG = 7,     /* bad flag, environment variable or config value */
+    ERR_UNAVAILABLE = 8, /* a dependency (store, disk) is not reachable */
+    /* HTTP */
+    ERR_HTTP_NOT_FOUND = 100,      /* no route for this path */
+    ERR_HTTP_METHOD = 101,         /* route exists, method does not */
+    ERR_HTTP_BODY_TOO_LARGE = 102, /* request body over the route's limit */
+    ERR_HTTP_MEDIA_TYPE = 103,     /* Content-Type not accepted */
+    ERR_HTTP_BAD_JSON = 104,       /* body is not well-formed JSON */
+    ERR_HTTP_BAD_PATH = 105,       /* path cannot be decoded safely */
+    ERR_HTTP_SHUTTING_DOWN = 106,  /* server is draining */
+    /* stores */
+    ERR_STORE = 200,            /* SQLite reported an error */
+    ERR_STORE_BUSY = 201,       /* locked past the busy timeout */
+    ERR_STORE_NEWER = 202,      /* written by a newer pilotlight */
+    ERR_STORE_MIGRATION = 203,  /* a migration failed; nothing applied */
+    ERR_STORE_CONSTRAINT = 204, /* a UNIQUE/CHECK/FK constraint refused */
+    ERR_STORE_MISMATCH = 205,   /* the file belongs to another tenant */
+    /* tenants */
+    ERR_TENANT_CODE = 300,       /* tenant code malformed */
+    ERR_TENANT_CODE_TAKEN = 301, /* tenant code already used */
+    ERR_TENANT_NAME = 302,       /* tenant name malformed */
+    ERR_TENANT_NOT_FOUND = 303,  /* no tenant with that code or id */
+    ERR_TENANT_PREFECTURE = 304, /* not one of the 47 prefectures */
+};
+
+/* The stable string code, e.g. "http.body_too_large". Never NULL. */
+const char *err_code(enum err e);
+/* The Japanese title shown to users, e.g. "リクエスト本文が大きすぎます". */
+const char *err_title(enum err e);
+/* The HTTP status this error maps to (500 for unknown values). */
+int err_http_status(enum err e);
+
+/* Record a human detail for the current thread and return e. */
+enum err err_fail(enum err e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The last detail recorded on this thread ("" if none). */
+const char *err_detail(void);
+/* Forget the detail (start of each request or command). */
+void err_clear(void);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * routes.c — which route tables the server serves.
+ *
+ * A module adds its table here. Literal routes that could be shadowed by a
+ * {param} route of another module must come first.
+ */
+#include "http/http.h"
+#include "http/router.h"
+#include "http/routes.h"
+
+#include <stddef.h>
+
+extern const struct route system_routes[];
+
+static const struct route *const tables[] = {
+    system_routes,
+    NULL,
+};
+
+struct router *
+routes_build(void)
+{
+    struct router *rt = router_new();
+    for (size_t i = 0; tables[i]; i++)
+        router_add(rt, tables[i]);
+    return rt;
+}

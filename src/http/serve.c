@@ -1,0 +1,152 @@
+/*
+ * serve.c — `pilotlight serve`: options, start-up, signals, shutdown.
+ */
+#include "core/log.h"
+#include "http/server.h"
+#include "http/server_int.h"
+#include "store/pool.h"
+#include "store/store.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define O(f) offsetof(struct serve_opts, f)
+
+const struct opt serve_opts_table[] = {
+    {"data", OPT_STR, O(data), sizeof(((struct serve_opts *)0)->data), "./data",
+     0, 0, 0, "DIR", "data directory (platform.db, tenants/)"},
+    {"port", OPT_INT, O(port), 0, "8080", 0, 65535, 0, "N",
+     "TCP port to listen on (0 = any free port)"},
+    {"bind", OPT_STR, O(bind), sizeof(((struct serve_opts *)0)->bind),
+     "127.0.0.1", 0, 0, 0, "ADDR", "address to listen on (IPv4 or IPv6)"},
+    {"web", OPT_STR, O(web), sizeof(((struct serve_opts *)0)->web), "", 0, 0,
+     0, "DIR", "console files (default: ./web, else next to the binary)"},
+    {"threads", OPT_INT, O(threads), 0, "4", 1, 256, 0, "N",
+     "HTTP worker threads"},
+    {"body-max", OPT_SIZE, O(body_max), 0, "1M", 1024, 64LL << 20, 0, "BYTES",
+     "default request body limit (routes may set their own)"},
+    {"conn-memory", OPT_SIZE, O(conn_memory), 0, "64K", 8192, 1LL << 20, 0,
+     "BYTES", "memory per connection for request line and headers"},
+    {"conn-timeout", OPT_INT, O(conn_timeout), 0, "15", 1, 3600, 0, "SECONDS",
+     "close a connection idle this long"},
+    {"per-ip", OPT_INT, O(per_ip), 0, "32", 1, 100000, 0, "N",
+     "connections allowed from one IP address"},
+    {"conn-max", OPT_INT, O(conn_max), 0, "1024", 1, 1000000, 0, "N",
+     "connections allowed in total"},
+    {"drain-timeout", OPT_INT, O(drain_timeout), 0, "10", 0, 600, 0, "SECONDS",
+     "on SIGTERM, wait this long for in-flight requests"},
+    {"tenant-cache", OPT_INT, O(tenant_cache), 0, "64", 1, 10000, 0, "N",
+     "tenant stores kept open per worker thread"},
+    {"log-level", OPT_STR, O(log_level),
+     sizeof(((struct serve_opts *)0)->log_level), "info", 0, 0, 0, "LEVEL",
+     "debug, info, warn or error"},
+    {"access-log", OPT_BOOL, O(access_log), 0, "true", 0, 0, 0, "BOOL",
+     "log one line per request"},
+    OPT_END,
+};
+
+static bool
+is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+enum err
+server_resolve_web(const char *flag, char *out, size_t n)
+{
+    char cand[3][PATH_MAX], exe[PATH_MAX];
+    int k = 0;
+    if (flag[0]) {
+        snprintf(cand[k++], PATH_MAX, "%s", flag);
+    } else {
+        snprintf(cand[k++], PATH_MAX, "web");
+        ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (len > 0) {
+            exe[len] = '\0';
+            char *slash = strrchr(exe, '/');
+            if (slash)
+                *slash = '\0';
+            snprintf(cand[k++], PATH_MAX, "%.3000s/../web", exe);
+            snprintf(cand[k++], PATH_MAX, "%.3000s/../share/pilotlight/web",
+                     exe);
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        char real[PATH_MAX];
+        if (is_dir(cand[i]) && realpath(cand[i], real) && strlen(real) < n) {
+            snprintf(out, n, "%s", real);
+            return ERR_OK;
+        }
+    }
+    return err_fail(ERR_CONFIG, "console files not found (%s); give --web DIR",
+                    flag[0] ? flag : "looked in ./web and next to the binary");
+}
+
+enum err
+serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
+{
+    int lvl = log_level_parse(o->log_level);
+    if (lvl < 0)
+        return err_fail(ERR_CONFIG, "--log-level: '%s' is not debug, info, "
+                                    "warn or error", o->log_level);
+    log_set_level((enum log_level)lvl);
+    enum err rc = pool_init(o->data, (size_t)o->tenant_cache);
+    struct store *platform;
+    if (!rc)
+        rc = pool_platform(&platform); /* migrate before taking traffic */
+    if (rc)
+        return rc;
+    /* Signals are taken synchronously by this thread; workers never see
+     * them (they inherit the mask). SIGPIPE is ignored: a closed socket is
+     * an error return, not a death. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct server *s = server_current();
+    int port = 0;
+    if ((rc = server_start(s, o, &port)))
+        return rc;
+    log_fields(LOG_INFO, "serve.listening",
+               json_pack("{s:s, s:i, s:s, s:s}", "bind", o->bind, "port", port,
+                         "data", o->data, "web", s->web_root));
+    if (ready)
+        ready(o, port, arg);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_msg(LOG_INFO, "serve.signal", "received %s, draining",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(s);
+    pool_thread_release();
+    return ERR_OK;
+}
+
+int
+serve_main(int argc, char **argv)
+{
+    if (opt_wants_help(argc, argv)) {
+        printf("usage: pilotlight serve [options]\n\n"
+               "Serve the operator console and the JSON API.\n\n");
+        opt_print_help(stdout, serve_opts_table);
+        return 0;
+    }
+    struct serve_opts o;
+    enum err rc = opt_parse(serve_opts_table, &o, argc, argv);
+    if (!rc)
+        rc = serve_run(&o, NULL, NULL);
+    if (rc) {
+        fprintf(stderr, "pilotlight serve: %s\n", err_detail());
+        return rc == ERR_CONFIG ? 2 : 1;
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * server.h — `pilotlight serve`: the HTTP server for the console and API.
+ *
+ * libmicrohttpd with epoll and an internal thread pool. Every limit is set
+ * explicitly (the library's defaults include no connection timeout and no
+ * per-IP limit): body size (per route override), header/connection memory,
+ * connection timeout, connections per IP, total connections; strict HTTP
+ * parsing. SIGINT/SIGTERM stop accepting, let in-flight requests finish
+ * (up to --drain-timeout), then exit 0.
+ */
+#ifndef PL_HTTP_SERVER_H
+#define PL_HTTP_SERVER_H
+
+#include "core/config.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct serve_opts {
+    char data[4096];
+    char bind[64];
+    long long port;
+    char web[4096];
+    long long threads;
+    size_t body_max;
+    size_t conn_memory;
+    long long conn_timeout;
+    long long per_ip;
+    long long conn_max;
+    long long drain_timeout;
+    long long tenant_cache;
+    char log_level[8];
+    bool access_log;
+};
+
+/* The option table of `serve` (and `demo`, with other defaults). */
+extern const struct opt serve_opts_table[];
+
+/* Called once the server listens: the port actually bound. */
+typedef void (*serve_ready_fn)(const struct serve_opts *o, int port,
+                               void *arg);
+
+/*
+ * Run until SIGINT/SIGTERM; then drain and return ERR_OK. Start-up failures
+ * (bad address, port in use, unusable data dir) return an error with detail.
+ */
+enum err serve_run(const struct serve_opts *o, serve_ready_fn ready,
+                   void *arg);
+
+/* `pilotlight serve` entry point (argv without the subcommand). */
+int serve_main(int argc, char **argv);
+
+#endif

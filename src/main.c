@@ -1,0 +1,71 @@
+/*
+ * main.c — `pilotlight <command>`: one binary, several processes.
+ *
+ * Each command is a row: name, entry point, one-line summary. Commands take
+ * only --flags (see `pilotlight <command> --help`); every command that
+ * touches stores takes --data DIR (or PILOTLIGHT_DATA).
+ */
+#include "demo/demo.h"
+#include "http/server.h"
+#include "seed/seed.h"
+#include "tenants/tenants_cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef PILOTLIGHT_VERSION
+#define PILOTLIGHT_VERSION "0.0.0"
+#endif
+#ifndef PILOTLIGHT_COMMIT
+#define PILOTLIGHT_COMMIT "unknown"
+#endif
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"serve", serve_main, "serve the operator console and JSON API"},
+    {"tenant", tenant_main, "create, list and show tenants (retailers)"},
+    {"seed", seed_main, "fill an empty data dir with realistic demo data"},
+    {"demo", demo_main, "seed ./demo-data if absent and serve it"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: pilotlight <command> [options]\n\n"
+               "pilotlight — the back office of an LP gas retailer "
+               "(LPガス販売事業者向け基幹システム).\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`pilotlight <command> --help` describes every option.\n"
+               "`pilotlight --version` prints the version.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("pilotlight %s (%s)\n", PILOTLIGHT_VERSION, PILOTLIGHT_COMMIT);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "pilotlight: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,33 @@
+/*
+ * schema.c — which migration lists make up each kind of store.
+ *
+ * A module adds its list here, at the end of the kind it belongs to. Order
+ * matters only between modules whose tables reference each other.
+ */
+#include "store/migrate.h"
+
+#include <stddef.h>
+
+/* store_info: facts about the store itself (which tenant it belongs to). */
+static const struct migration store_tenant_migrations[] = {
+    {"store", 1,
+     "CREATE TABLE store_info (key TEXT NOT NULL PRIMARY KEY,"
+     " value TEXT NOT NULL)"},
+    {NULL, 0, NULL},
+};
+
+extern const struct migration tenants_platform_migrations[];
+extern const struct migration audit_platform_migrations[];
+extern const struct migration audit_tenant_migrations[];
+
+const struct migration *const schema_platform[] = {
+    tenants_platform_migrations,
+    audit_platform_migrations,
+    NULL,
+};
+
+const struct migration *const schema_tenant[] = {
+    store_tenant_migrations,
+    audit_tenant_migrations,
+    NULL,
+};
