@@ -65,3 +65,19 @@ add_test(NAME checksrc COMMAND ${CMAKE_SOURCE_DIR}/tools/checksrc
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 add_test(NAME format COMMAND ${CMAKE_SOURCE_DIR}/tools/checkformat
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+
+# Browser tests: node's test runner, playwright-core, Debian's chromium.
+find_program(PL_NODE node)
+if(PL_NODE AND EXISTS ${CMAKE_SOURCE_DIR}/tests/browser/node_modules/playwright-core)
+  file(GLOB PL_BROWSER_TESTS CONFIGURE_DEPENDS
+    ${CMAKE_SOURCE_DIR}/tests/browser/*.test.js)
+  foreach(src ${PL_BROWSER_TESTS})
+    get_filename_component(name ${src} NAME_WE)
+    add_test(NAME browser/${name} COMMAND ${PL_NODE} --test ${src}
+             WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/browser)
+    set_tests_properties(browser/${name} PROPERTIES
+      ENVIRONMENT "${PL_TEST_ENV}" TIMEOUT 300)
+  endforeach()
+else()
+  message(FATAL_ERROR "browser tests need node and tests/browser/node_modules: run scripts/bootstrap")
+endif()

@@ -186,7 +186,8 @@ main(void)
         cmocka_unit_test(test_printf_appends_formatted_text),
         cmocka_unit_test(test_printf_past_max_leaves_buffer_unchanged),
         cmocka_unit_test(test_steal_hands_over_data_and_resets),
-        cmocka_unit_test(test_steal_of_empty_buffer_gives_freeable_empty_string),
+        cmocka_unit_test(
+            test_steal_of_empty_buffer_gives_freeable_empty_string),
         cmocka_unit_test(test_reset_empties_but_keeps_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -348,8 +348,18 @@ test_parse_size_refuses_malformed_and_overflow(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "",     "K",   "-1",  "+1",  " 1",   "1 ", "1T", "1KB", "1.5M",
-        "0x10", "1kk", "M1",
+        "",
+        "K",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "1T",
+        "1KB",
+        "1.5M",
+        "0x10",
+        "1kk",
+        "M1",
         "18446744073709551616", /* 2^64: past strtoull */
         "17179869184G",         /* 2^34 G = 2^64 bytes */
         "18014398509481984M",   /* 2^54 M = 2^74 bytes */

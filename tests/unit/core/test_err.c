@@ -1,0 +1,220 @@
+/*
+ * test_err.c — tests src/core/err.c: the error table and the per-thread
+ * detail.
+ *
+ * Every value of enum err (listed here by hand, so a new value without a
+ * table row is noticed when it is added to this list) must have its own
+ * stable code string, a Japanese title and an HTTP status that is an error
+ * status (200 only for ERR_OK). err_fail() records a detail for the calling
+ * thread only; err_clear() forgets it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "core/err.h"
+#include "core/json.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+
+static const enum err all_errors[] = {
+    ERR_OK,
+    ERR_INTERNAL,
+    ERR_TOO_LARGE,
+    ERR_INVALID,
+    ERR_NOT_FOUND,
+    ERR_CONFLICT,
+    ERR_IO,
+    ERR_CONFIG,
+    ERR_UNAVAILABLE,
+    ERR_HTTP_NOT_FOUND,
+    ERR_HTTP_METHOD,
+    ERR_HTTP_BODY_TOO_LARGE,
+    ERR_HTTP_MEDIA_TYPE,
+    ERR_HTTP_BAD_JSON,
+    ERR_HTTP_BAD_PATH,
+    ERR_HTTP_SHUTTING_DOWN,
+    ERR_STORE,
+    ERR_STORE_BUSY,
+    ERR_STORE_NEWER,
+    ERR_STORE_MIGRATION,
+    ERR_STORE_CONSTRAINT,
+    ERR_STORE_MISMATCH,
+    ERR_TENANT_CODE,
+    ERR_TENANT_CODE_TAKEN,
+    ERR_TENANT_NAME,
+    ERR_TENANT_NOT_FOUND,
+    ERR_TENANT_PREFECTURE,
+};
+
+#define NERRORS (sizeof(all_errors) / sizeof(all_errors[0]))
+
+static void
+test_every_error_has_a_unique_code(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NERRORS; i++) {
+        const char *code = err_code(all_errors[i]);
+        assert_non_null(code);
+        assert_true(strlen(code) > 0);
+        /* Only lower-case letters, '.' and '_': codes are API surface. */
+        assert_int_equal(strspn(code, "abcdefghijklmnopqrstuvwxyz._"),
+                         strlen(code));
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(code, err_code(all_errors[k])) == 0)
+                fail_msg("errors %d and %d share the code '%s'",
+                         (int)all_errors[k], (int)all_errors[i], code);
+    }
+}
+
+static void
+test_non_ok_errors_do_not_fall_back_to_internal(void **state)
+{
+    (void)state;
+    /* A value without a row reads as ERR_INTERNAL; only it may say so. */
+    for (size_t i = 0; i < NERRORS; i++)
+        if (all_errors[i] != ERR_INTERNAL &&
+            strcmp(err_code(all_errors[i]), "internal") == 0)
+            fail_msg("error %d has no row in the table", (int)all_errors[i]);
+}
+
+static bool
+has_non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return true;
+    return false;
+}
+
+static void
+test_every_error_has_a_japanese_title(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < NERRORS; i++) {
+        const char *title = err_title(all_errors[i]);
+        assert_non_null(title);
+        assert_true(strlen(title) > 0);
+        assert_true(has_non_ascii(title));
+        assert_int_not_equal(utf8_chars(title), SIZE_MAX);
+    }
+}
+
+static void
+test_every_error_maps_to_an_error_status(void **state)
+{
+    (void)state;
+    assert_int_equal(err_http_status(ERR_OK), 200);
+    for (size_t i = 0; i < NERRORS; i++) {
+        if (all_errors[i] == ERR_OK)
+            continue;
+        int status = err_http_status(all_errors[i]);
+        if (status < 400 || status > 599)
+            fail_msg("error %s maps to %d", err_code(all_errors[i]), status);
+    }
+}
+
+static void
+test_known_statuses_are_as_documented(void **state)
+{
+    (void)state;
+    assert_int_equal(err_http_status(ERR_HTTP_NOT_FOUND), 404);
+    assert_int_equal(err_http_status(ERR_HTTP_METHOD), 405);
+    assert_int_equal(err_http_status(ERR_HTTP_BODY_TOO_LARGE), 413);
+    assert_int_equal(err_http_status(ERR_HTTP_BAD_JSON), 400);
+    assert_int_equal(err_http_status(ERR_INVALID), 422);
+    assert_int_equal(err_http_status(ERR_INTERNAL), 500);
+    assert_string_equal(err_code(ERR_HTTP_BODY_TOO_LARGE),
+                        "http.body_too_large");
+}
+
+static void
+test_unknown_value_maps_to_internal(void **state)
+{
+    (void)state;
+    enum err unknown = (enum err)9999;
+    assert_string_equal(err_code(unknown), "internal");
+    assert_int_equal(err_http_status(unknown), 500);
+    assert_string_equal(err_title(unknown), err_title(ERR_INTERNAL));
+}
+
+static void
+test_fail_returns_error_and_sets_detail(void **state)
+{
+    (void)state;
+    err_clear();
+    assert_string_equal(err_detail(), "");
+    enum err rc = err_fail(ERR_CONFIG, "--%s: %d is bad", "port", 70000);
+    assert_int_equal(rc, ERR_CONFIG);
+    assert_string_equal(err_detail(), "--port: 70000 is bad");
+    err_fail(ERR_IO, "second");
+    assert_string_equal(err_detail(), "second"); /* the last one wins */
+}
+
+static void
+test_clear_forgets_detail(void **state)
+{
+    (void)state;
+    err_fail(ERR_IO, "something");
+    err_clear();
+    assert_string_equal(err_detail(), "");
+}
+
+static void
+test_long_detail_is_truncated_not_overflowed(void **state)
+{
+    (void)state;
+    char big[2000];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    err_fail(ERR_INTERNAL, "%s", big);
+    size_t n = strlen(err_detail());
+    assert_true(n > 0 && n < sizeof(big) - 1);
+    err_clear();
+}
+
+static void *
+detail_in_thread(void *arg)
+{
+    const char **seen = arg;
+    *seen = err_detail()[0] ? "not empty" : "empty";
+    err_fail(ERR_IO, "from the other thread");
+    return NULL;
+}
+
+static void
+test_detail_belongs_to_the_calling_thread(void **state)
+{
+    (void)state;
+    const char *seen = NULL;
+    err_fail(ERR_IO, "main thread");
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, detail_in_thread, &seen), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_string_equal(seen, "empty");
+    assert_string_equal(err_detail(), "main thread");
+    err_clear();
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_error_has_a_unique_code),
+        cmocka_unit_test(test_non_ok_errors_do_not_fall_back_to_internal),
+        cmocka_unit_test(test_every_error_has_a_japanese_title),
+        cmocka_unit_test(test_every_error_maps_to_an_error_status),
+        cmocka_unit_test(test_known_statuses_are_as_documented),
+        cmocka_unit_test(test_unknown_value_maps_to_internal),
+        cmocka_unit_test(test_fail_returns_error_and_sets_detail),
+        cmocka_unit_test(test_clear_forgets_detail),
+        cmocka_unit_test(test_long_detail_is_truncated_not_overflowed),
+        cmocka_unit_test(test_detail_belongs_to_the_calling_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,38 @@
+// Message catalogue: every string the console shows, per language.
+// Japanese is the default; English is offered for operators and auditors.
+export const messages = {
+  ja: {
+    tagline: 'LPガス販売事業者向け 基幹システム',
+    statusTitle: 'サービスの稼働状況',
+    checking: '確認しています…',
+    ready: '正常に稼働しています',
+    notReady: '一部の機能が利用できません。しばらくしてから再度お試しください。',
+    unreachable: 'サーバーに接続できません。ネットワークをご確認ください。',
+    version: 'バージョン',
+    serverTime: 'サーバー時刻',
+    businessDate: '業務日付',
+    dataStores: 'データベース',
+    storesOk: '接続できています',
+    storesBad: '接続できません',
+    requestId: '受付番号',
+    footer: 'pilotlight — 障害に強い LP ガス基幹システム',
+    switchTo: 'English',
+  },
+  en: {
+    tagline: 'Back office for LP gas retailers',
+    statusTitle: 'Service status',
+    checking: 'Checking…',
+    ready: 'All systems operational',
+    notReady: 'Some functions are unavailable. Please try again shortly.',
+    unreachable: 'Cannot reach the server. Please check the network.',
+    version: 'Version',
+    serverTime: 'Server time',
+    businessDate: 'Business date',
+    dataStores: 'Databases',
+    storesOk: 'Reachable',
+    storesBad: 'Unreachable',
+    requestId: 'reference',
+    footer: 'pilotlight — resilient back office for LP gas',
+    switchTo: '日本語',
+  },
+};
