@@ -5,6 +5,7 @@
  * only --flags (see `pilotlight <command> --help`); every command that
  * touches stores takes --data DIR (or PILOTLIGHT_DATA).
  */
+#include "core/version.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -12,13 +13,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-#ifndef PILOTLIGHT_VERSION
-#define PILOTLIGHT_VERSION "0.0.0"
-#endif
-#ifndef PILOTLIGHT_COMMIT
-#define PILOTLIGHT_COMMIT "unknown"
-#endif
 
 static const struct command {
     const char *name;
@@ -59,7 +53,7 @@ main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("pilotlight %s (%s)\n", PILOTLIGHT_VERSION, PILOTLIGHT_COMMIT);
+        printf("pilotlight %s (%s)\n", pl_version(), pl_commit());
         return 0;
     }
     for (size_t i = 0; i < NCOMMANDS; i++)

@@ -44,13 +44,21 @@ foreach(src ${PL_API_TESTS})
 endforeach()
 
 if(PL_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  # The same sources again, with coverage instrumentation for libFuzzer.
+  add_library(plcore_fuzz STATIC ${PL_SOURCES})
+  target_compile_options(plcore_fuzz PRIVATE -fsanitize=fuzzer-no-link)
+  target_include_directories(plcore_fuzz PUBLIC ${CMAKE_SOURCE_DIR}/src
+                             PRIVATE ${CMAKE_BINARY_DIR}/gen)
+  target_link_libraries(plcore_fuzz PUBLIC PkgConfig::MHD PkgConfig::SQLITE
+                        PkgConfig::JANSSON Threads::Threads)
+  add_dependencies(plcore_fuzz plversion)
   file(GLOB PL_FUZZERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
   foreach(src ${PL_FUZZERS})
     get_filename_component(name ${src} NAME_WE)
     add_executable(${name} ${src})
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
-    target_link_libraries(${name} PRIVATE plcore)
+    target_link_libraries(${name} PRIVATE plcore_fuzz)
     set(work ${CMAKE_BINARY_DIR}/corpus/${name})
     file(MAKE_DIRECTORY ${work})
     add_test(NAME fuzz/${name}

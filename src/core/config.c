@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define ENV_PREFIX "PILOTLIGHT_"
-#define OPT_MAX 64 /* rows in one option table */
+#define OPT_MAX    64 /* rows in one option table */
 
 static void
 env_name(const struct opt *o, char *out, size_t n)
@@ -125,7 +125,7 @@ find_opt(const struct opt *opts, const char *name, size_t n)
 }
 
 static enum err
-apply_defaults_and_env(const struct opt *opts, void *settings)
+apply_defaults_and_env(const struct opt *opts, void *settings, bool *seen)
 {
     for (const struct opt *o = opts; o->name; o++) {
         enum err rc = ERR_OK;
@@ -142,6 +142,8 @@ apply_defaults_and_env(const struct opt *opts, void *settings)
         const char *v = getenv(env);
         if (v && (rc = set_value(o, settings, v, env)))
             return rc;
+        if (v)
+            seen[o - opts] = true;
     }
     return ERR_OK;
 }
@@ -153,8 +155,7 @@ apply_flag(const struct opt *opts, void *settings, int argc, char **argv,
 {
     const char *a = argv[*i];
     if (strncmp(a, "--", 2) != 0 || !a[2])
-        return err_fail(ERR_CONFIG, "unexpected argument '%s' (see --help)",
-                        a);
+        return err_fail(ERR_CONFIG, "unexpected argument '%s' (see --help)", a);
     const char *name = a + 2;
     const char *eq = strchr(name, '=');
     size_t n = eq ? (size_t)(eq - name) : strlen(name);
@@ -177,24 +178,24 @@ apply_flag(const struct opt *opts, void *settings, int argc, char **argv,
 enum err
 opt_parse(const struct opt *opts, void *settings, int argc, char **argv)
 {
-    enum err rc = apply_defaults_and_env(opts, settings);
-    if (rc)
-        return rc;
     size_t count = 0;
     while (opts[count].name)
         count++;
     bool seen[OPT_MAX] = {0};
     if (count > OPT_MAX)
         return err_fail(ERR_INTERNAL, "option table longer than %d", OPT_MAX);
+    enum err rc = apply_defaults_and_env(opts, settings, seen);
+    if (rc)
+        return rc;
     for (int i = 0; i < argc; i++)
         if ((rc = apply_flag(opts, settings, argc, argv, &i, seen)))
             return rc;
     for (size_t k = 0; k < count; k++) {
         const struct opt *o = &opts[k];
-        if (!(o->flags & OPT_REQUIRED) || seen[k])
+        if (!(o->flags & OPT_REQUIRED))
             continue;
-        if (o->type == OPT_STR && ((char *)settings + o->off)[0])
-            continue; /* given through the environment */
+        if (seen[k] && (o->type != OPT_STR || ((char *)settings + o->off)[0]))
+            continue; /* given, and a required string is not empty */
         return err_fail(ERR_CONFIG, "--%s is required (see --help)", o->name);
     }
     return ERR_OK;

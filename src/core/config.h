@@ -43,7 +43,10 @@ struct opt {
 };
 
 /* The end of an option table. */
-#define OPT_END {NULL, OPT_STR, 0, 0, NULL, 0, 0, 0, NULL, NULL}
+#define OPT_END                                                                \
+    {                                                                          \
+        NULL, OPT_STR, 0, 0, NULL, 0, 0, 0, NULL, NULL                         \
+    }
 
 /*
  * Fill *settings from defaults, environment and argv[0..argc) (argv holds

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 struct err_row {
     enum err e;
@@ -48,7 +49,8 @@ static const struct err_row rows[] = {
      "登録済みのデータと矛盾します"},
     {ERR_STORE_MISMATCH, "store.tenant_mismatch", 500,
      "データファイルが事業者と一致しません"},
-    {ERR_TENANT_CODE, "tenant.code_invalid", 422, "事業者コードが正しくありません"},
+    {ERR_TENANT_CODE, "tenant.code_invalid", 422,
+     "事業者コードが正しくありません"},
     {ERR_TENANT_CODE_TAKEN, "tenant.code_taken", 409,
      "この事業者コードは既に使われています"},
     {ERR_TENANT_NAME, "tenant.name_invalid", 422, "事業者名が正しくありません"},
@@ -89,10 +91,13 @@ static _Thread_local char detail[512];
 enum err
 err_fail(enum err e, const char *fmt, ...)
 {
+    /* format aside first: callers may pass err_detail() as an argument */
+    char tmp[sizeof(detail)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
+    memcpy(detail, tmp, sizeof(detail));
     return e;
 }
 

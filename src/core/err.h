@@ -22,13 +22,13 @@
 enum err {
     ERR_OK = 0,
     /* general */
-    ERR_INTERNAL = 1,   /* a bug or an unexpected system failure */
-    ERR_TOO_LARGE = 2,  /* a bounded buffer or input is over its limit */
-    ERR_INVALID = 3,    /* input failed validation (see field errors) */
-    ERR_NOT_FOUND = 4,  /* the thing named does not exist */
-    ERR_CONFLICT = 5,   /* the change clashes with current state */
-    ERR_IO = 6,         /* a file or socket operation failed */
-    ERR_CONFIG = 7,     /* bad flag, environment variable or config value */
+    ERR_INTERNAL = 1,    /* a bug or an unexpected system failure */
+    ERR_TOO_LARGE = 2,   /* a bounded buffer or input is over its limit */
+    ERR_INVALID = 3,     /* input failed validation (see field errors) */
+    ERR_NOT_FOUND = 4,   /* the thing named does not exist */
+    ERR_CONFLICT = 5,    /* the change clashes with current state */
+    ERR_IO = 6,          /* a file or socket operation failed */
+    ERR_CONFIG = 7,      /* bad flag, environment variable or config value */
     ERR_UNAVAILABLE = 8, /* a dependency (store, disk) is not reachable */
     /* HTTP */
     ERR_HTTP_NOT_FOUND = 100,      /* no route for this path */

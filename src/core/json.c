@@ -59,26 +59,45 @@ jcheck_ok(const struct jcheck *c)
     return json_array_size(c->errors) == 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 when ill-formed. */
+static size_t
+utf8_seq(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
 size_t
 utf8_chars(const char *s)
 {
-    size_t n = 0;
+    size_t chars = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int extra = *p < 0x80           ? 0
-                    : (*p >> 5) == 0x6  ? 1
-                    : (*p >> 4) == 0xE  ? 2
-                    : (*p >> 3) == 0x1E ? 3
-                                        : -1;
-        if (extra < 0)
+        size_t n = utf8_seq(p);
+        if (!n)
             return SIZE_MAX;
-        p++;
-        for (int i = 0; i < extra; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return SIZE_MAX;
-        n++;
+        p += n;
+        chars++;
     }
-    return n;
+    return chars;
 }
 
 static bool
@@ -111,7 +130,8 @@ jcheck_str(struct jcheck *c, const json_t *obj, const char *key,
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v) ||
         has_control(s, flags & JSTR_MULTILINE)) {
-        jcheck_add(c, key, "control_char", "使用できない制御文字が含まれています");
+        jcheck_add(c, key, "control_char",
+                   "使用できない制御文字が含まれています");
         return;
     }
     if (utf8_chars(s) > max_chars) {

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define DEMO_TENANTS 3
-#define DEMO_SEED 20260401
+#define DEMO_SEED    20260401
 
 static enum err
 seed_if_absent(const char *data)
@@ -90,13 +90,16 @@ demo_main(int argc, char **argv)
     }
     char **args = xcalloc((size_t)argc + 3, sizeof(char *));
     args[0] = "--data";
-    args[1] = getenv("PILOTLIGHT_DATA") ? getenv("PILOTLIGHT_DATA")
-                                        : "./demo-data";
+    args[1] =
+        getenv("PILOTLIGHT_DATA") ? getenv("PILOTLIGHT_DATA") : "./demo-data";
     for (int i = 0; i < argc; i++)
         args[i + 2] = argv[i];
     struct serve_opts o;
     enum err rc = opt_parse(serve_opts_table, &o, argc + 2, args);
     free(args);
+    char web[PATH_MAX];
+    if (!rc) /* check before seeding: a wrong --web should change nothing */
+        rc = server_resolve_web(o.web, web, sizeof(web));
     if (!rc)
         rc = seed_if_absent(o.data);
     if (!rc)

@@ -31,12 +31,15 @@ struct route {
     const char *method;  /* "GET", "POST", …; GET also answers HEAD */
     const char *pattern; /* literal segments and {name} parameters */
     route_fn fn;
-    size_t body_max; /* request body limit in bytes; 0 = server default */
+    size_t body_max;   /* request body limit in bytes; 0 = server default */
     const char *perm;  /* permission required; NULL = public */
     const char *audit; /* audit action written by this route, if any */
 };
 
-#define ROUTES_END {NULL, NULL, NULL, 0, NULL, NULL}
+#define ROUTES_END                                                             \
+    {                                                                          \
+        NULL, NULL, NULL, 0, NULL, NULL                                        \
+    }
 
 /* Request accessors. Strings borrow from the request (arena). */
 struct arena *req_arena(struct req *r);

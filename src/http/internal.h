@@ -30,8 +30,8 @@ struct req {
     enum err early; /* error found with the headers, answered at the end */
     const char *early_detail;
     size_t discarded; /* body bytes dropped after the limit was passed */
-    bool is_static; /* no route matched a GET: try web/ */
-    char **segs;    /* decoded path segments (for static files) */
+    bool is_static;   /* no route matched a GET: try web/ */
+    char **segs;      /* decoded path segments (for static files) */
     size_t nsegs;
     /* response being built */
     int status;

@@ -1,6 +1,7 @@
 /*
  * metrics.c — Prometheus counters for HTTP requests.
  */
+#include "core/version.h"
 #include "core/xalloc.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -10,21 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef PILOTLIGHT_VERSION
-#define PILOTLIGHT_VERSION "0.0.0"
-#endif
-#ifndef PILOTLIGHT_COMMIT
-#define PILOTLIGHT_COMMIT "unknown"
-#endif
-
 /* Statuses counted one by one; anything else is counted under "other". */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                               409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
+                               405, 409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 /* Histogram bounds in microseconds: 0.5 ms … 2.5 s. */
-static const uint64_t bounds_us[] = {500,   1000,   2500,   5000,   10000,
-                                     25000, 50000,  100000, 250000, 500000,
-                                     1000000, 2500000};
+static const uint64_t bounds_us[] = {500,    1000,   2500,    5000,
+                                     10000,  25000,  50000,   100000,
+                                     250000, 500000, 1000000, 2500000};
 #define NBOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
 struct slot {
@@ -102,9 +96,10 @@ labels(size_t i, const char **method, const char **route)
 static enum err
 render_requests(struct buf *b)
 {
-    enum err rc = buf_puts(b, "# HELP pilotlight_http_requests_total HTTP "
-                              "requests by route and status.\n"
-                              "# TYPE pilotlight_http_requests_total counter\n");
+    enum err rc =
+        buf_puts(b, "# HELP pilotlight_http_requests_total HTTP "
+                    "requests by route and status.\n"
+                    "# TYPE pilotlight_http_requests_total counter\n");
     for (size_t i = 0; i < nslots && !rc; i++) {
         const char *m, *route;
         labels(i, &m, &route);
@@ -174,15 +169,15 @@ metrics_render(struct buf *b)
     if (!rc)
         rc = render_histogram(b);
     if (!rc)
-        rc = buf_printf(b,
-                        "# HELP pilotlight_tenant_stores_open Tenant store "
-                        "connections open.\n"
-                        "# TYPE pilotlight_tenant_stores_open gauge\n"
-                        "pilotlight_tenant_stores_open %zu\n"
-                        "# HELP pilotlight_build_info Build of this process.\n"
-                        "# TYPE pilotlight_build_info gauge\n"
-                        "pilotlight_build_info{version=\"%s\",commit=\"%s\"} 1\n",
-                        pool_open_tenant_stores(), PILOTLIGHT_VERSION,
-                        PILOTLIGHT_COMMIT);
+        rc = buf_printf(
+            b,
+            "# HELP pilotlight_tenant_stores_open Tenant store "
+            "connections open.\n"
+            "# TYPE pilotlight_tenant_stores_open gauge\n"
+            "pilotlight_tenant_stores_open %zu\n"
+            "# HELP pilotlight_build_info Build of this process.\n"
+            "# TYPE pilotlight_build_info gauge\n"
+            "pilotlight_build_info{version=\"%s\",commit=\"%s\"} 1\n",
+            pool_open_tenant_stores(), pl_version(), pl_commit());
     return rc;
 }

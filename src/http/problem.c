@@ -22,7 +22,7 @@ problem_body(enum err e, const char *detail, json_t *field_errors,
 {
     int status = err_http_status(e);
     char count[96];
-    if (!*detail && field_errors) {
+    if (!*detail && json_array_size(field_errors) > 0) {
         snprintf(count, sizeof(count), "%zu 件の項目を確認してください",
                  json_array_size(field_errors));
         detail = count;

@@ -151,9 +151,9 @@ resp_json(struct req *r, int status, json_t *body)
 void
 resp_empty(struct req *r, int status)
 {
-    set_response(r, status,
-                 MHD_create_response_from_buffer(0, NULL,
-                                                 MHD_RESPMEM_PERSISTENT));
+    set_response(
+        r, status,
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
 }
 
 void

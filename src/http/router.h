@@ -1,10 +1,10 @@
 /*
  * router.h — match a decoded path against the route tables.
  *
- * Paths are split at '/', and each segment is percent-decoded on its own, so
- * an encoded slash ("%2F") stays inside its segment and can never change the
- * path's shape. A segment that decodes to "." or "..", or holds a NUL, a
- * backslash, a control character or invalid UTF-8 is refused (400). An empty
+ * Paths are split at '/', and each segment is percent-decoded on its own. A
+ * segment that decodes to "." or "..", or holds an encoded slash ("%2F"), a
+ * NUL, a backslash, a control character or invalid UTF-8 is refused (400),
+ * so no encoding can change the path's shape. An empty
  * segment is allowed only at the end ("/" and "/api/v1/x/").
  *
  * Matching is by segment: literal segments compare exactly, "{name}" takes
@@ -19,9 +19,9 @@
 
 #include <stddef.h>
 
-#define ROUTER_MAX_SEGS 32
+#define ROUTER_MAX_SEGS   32
 #define ROUTER_MAX_PARAMS 8
-#define ROUTER_MAX_PATH 2048
+#define ROUTER_MAX_PATH   2048
 
 struct arena;
 struct router;
@@ -55,7 +55,7 @@ enum err router_split(struct arena *a, const char *raw_uri, char ***segs,
  * Find the route for method and segments. ERR_OK with m->route set;
  * ERR_HTTP_METHOD with m->allow; ERR_HTTP_NOT_FOUND.
  */
-enum err router_match(const struct router *rt, const char *method,
-                      char **segs, size_t nsegs, struct router_match *m);
+enum err router_match(const struct router *rt, const char *method, char **segs,
+                      size_t nsegs, struct router_match *m);
 
 #endif

@@ -26,8 +26,8 @@ const struct opt serve_opts_table[] = {
      "TCP port to listen on (0 = any free port)"},
     {"bind", OPT_STR, O(bind), sizeof(((struct serve_opts *)0)->bind),
      "127.0.0.1", 0, 0, 0, "ADDR", "address to listen on (IPv4 or IPv6)"},
-    {"web", OPT_STR, O(web), sizeof(((struct serve_opts *)0)->web), "", 0, 0,
-     0, "DIR", "console files (default: ./web, else next to the binary)"},
+    {"web", OPT_STR, O(web), sizeof(((struct serve_opts *)0)->web), "", 0, 0, 0,
+     "DIR", "console files (default: ./web, else next to the binary)"},
     {"threads", OPT_INT, O(threads), 0, "4", 1, 256, 0, "N",
      "HTTP worker threads"},
     {"body-max", OPT_SIZE, O(body_max), 0, "1M", 1024, 64LL << 20, 0, "BYTES",
@@ -95,8 +95,10 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
 {
     int lvl = log_level_parse(o->log_level);
     if (lvl < 0)
-        return err_fail(ERR_CONFIG, "--log-level: '%s' is not debug, info, "
-                                    "warn or error", o->log_level);
+        return err_fail(ERR_CONFIG,
+                        "--log-level: '%s' is not debug, info, "
+                        "warn or error",
+                        o->log_level);
     log_set_level((enum log_level)lvl);
     enum err rc = pool_init(o->data, (size_t)o->tenant_cache);
     struct store *platform;

@@ -139,9 +139,9 @@ receive(struct req *r, const char *data, size_t n)
         return;
     }
     if (buf_append(&r->body, data, n)) {
-        r->early = err_fail(ERR_HTTP_BODY_TOO_LARGE,
-                            "this endpoint accepts at most %zu bytes",
-                            r->body_max);
+        r->early =
+            err_fail(ERR_HTTP_BODY_TOO_LARGE,
+                     "this endpoint accepts at most %zu bytes", r->body_max);
         r->early_detail = arena_strdup(r->arena, err_detail());
         r->discarded += n;
         buf_free(&r->body);
@@ -241,11 +241,10 @@ static void
 access_log(const struct req *r, uint64_t ns, enum MHD_RequestTerminationCode t)
 {
     size_t plen = strcspn(r->raw_uri, "?"); /* never log query strings */
-    json_t *f = json_pack("{s:s, s:s%, s:i, s:I}", "method",
-                          r->method ? r->method : "-", "path", r->raw_uri,
-                          plen > 256 ? (size_t)256 : plen, "status",
-                          r->queued ? r->status : 0, "us",
-                          (json_int_t)(ns / 1000));
+    json_t *f = json_pack(
+        "{s:s, s:s%, s:i, s:I}", "method", r->method ? r->method : "-", "path",
+        r->raw_uri, plen > 256 ? (size_t)256 : plen, "status",
+        r->queued ? r->status : 0, "us", (json_int_t)(ns / 1000));
     if (!f) /* path was not valid UTF-8 */
         f = json_pack("{s:s, s:i}", "path", "(binary)", "status", r->status);
     if (t != MHD_REQUEST_TERMINATED_COMPLETED_OK)
@@ -319,7 +318,8 @@ static struct MHD_Daemon *
 start_daemon(struct server *s, const struct sockaddr_storage *ss, bool v6)
 {
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+                     MHD_USE_ITC | MHD_USE_TURBO |
+                     MHD_USE_SUPPRESS_DATE_NO_CLOCK;
     if (v6)
         flags |= MHD_USE_IPv6;
     const struct serve_opts *o = s->o;
@@ -348,8 +348,8 @@ drain(struct server *s)
         shutdown(ls, SHUT_RDWR);
     log_msg(LOG_INFO, "serve.draining", "%d request(s) in flight",
             atomic_load(&s->inflight));
-    uint64_t deadline = time_mono_ns() +
-                        (uint64_t)s->o->drain_timeout * 1000000000ULL;
+    uint64_t deadline =
+        time_mono_ns() + (uint64_t)s->o->drain_timeout * 1000000000ULL;
     while (atomic_load(&s->inflight) > 0 && time_mono_ns() < deadline)
         usleep(10000);
     int left = atomic_load(&s->inflight);
@@ -389,8 +389,8 @@ server_start(struct server *s, const struct serve_opts *o, int *port)
     s->rt = routes_build();
     metrics_init(s->rt);
 #ifdef PILOTLIGHT_BENCH
-    s->null_resp = MHD_create_response_from_buffer(2, "ok",
-                                                   MHD_RESPMEM_PERSISTENT);
+    s->null_resp =
+        MHD_create_response_from_buffer(2, "ok", MHD_RESPMEM_PERSISTENT);
 #endif
     s->d = start_daemon(s, &ss, v6);
     if (!s->d)

@@ -37,15 +37,17 @@ struct serve_opts {
 extern const struct opt serve_opts_table[];
 
 /* Called once the server listens: the port actually bound. */
-typedef void (*serve_ready_fn)(const struct serve_opts *o, int port,
-                               void *arg);
+typedef void (*serve_ready_fn)(const struct serve_opts *o, int port, void *arg);
 
 /*
  * Run until SIGINT/SIGTERM; then drain and return ERR_OK. Start-up failures
  * (bad address, port in use, unusable data dir) return an error with detail.
  */
-enum err serve_run(const struct serve_opts *o, serve_ready_fn ready,
-                   void *arg);
+enum err serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg);
+
+/* Resolve the web root: the flag if given, else ./web, else next to the
+ * binary (../web, ../share/pilotlight/web). ERR_CONFIG when none exists. */
+enum err server_resolve_web(const char *flag, char *out, size_t n);
 
 /* `pilotlight serve` entry point (argv without the subcommand). */
 int serve_main(int argc, char **argv);

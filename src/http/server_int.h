@@ -31,8 +31,5 @@ struct server *server_current(void);
 enum err server_start(struct server *s, const struct serve_opts *o, int *port);
 /* Drain in-flight requests and stop. */
 void server_stop(struct server *s);
-/* Resolve the web root: the flag if given, else ./web, else next to the
- * binary (../web, ../share/pilotlight/web). */
-enum err server_resolve_web(const char *flag, char *out, size_t n);
 
 #endif

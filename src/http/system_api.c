@@ -11,6 +11,7 @@
  *   POST /api/v1/client-errors    a JavaScript error seen in the console,
  *                                 logged for operators (16 KiB max)
  */
+#include "core/version.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/http.h"
@@ -21,13 +22,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
-
-#ifndef PILOTLIGHT_VERSION
-#define PILOTLIGHT_VERSION "0.0.0"
-#endif
-#ifndef PILOTLIGHT_COMMIT
-#define PILOTLIGHT_COMMIT "unknown"
-#endif
 
 static enum err
 get_healthz(struct req *r)
@@ -76,17 +70,16 @@ get_meta(struct req *r)
     time_today_jst(today);
     resp_json(r, 200,
               json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "pilotlight",
-                        "version", PILOTLIGHT_VERSION, "commit",
-                        PILOTLIGHT_COMMIT, "time", now, "date_jst", today));
+                        "version", pl_version(), "commit", pl_commit(), "time",
+                        now, "date_jst", today));
     return ERR_OK;
 }
 
 static enum err
 post_client_error(struct req *r)
 {
-    static const char *const allowed[] = {"message", "page",   "source",
-                                          "line",    "column", "stack",
-                                          NULL};
+    static const char *const allowed[] = {"message", "page",  "source", "line",
+                                          "column",  "stack", NULL};
     json_t *body;
     enum err rc = req_json_object(r, &body);
     if (rc)
@@ -120,7 +113,6 @@ const struct route system_routes[] = {
     {"GET", "/readyz", get_readyz, 0, NULL, NULL},
     {"GET", "/metrics", get_metrics, 0, NULL, NULL},
     {"GET", "/api/v1/meta", get_meta, 0, NULL, NULL},
-    {"POST", "/api/v1/client-errors", post_client_error, 16 * 1024, NULL,
-     NULL},
+    {"POST", "/api/v1/client-errors", post_client_error, 16 * 1024, NULL, NULL},
     ROUTES_END,
 };

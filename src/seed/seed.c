@@ -86,8 +86,7 @@ seed_run(struct seed_ctx *c)
             return rc;
         if (!c->quiet)
             fprintf(stderr, "seed: %-10s %s (%.1f s)\n", seed_modules[i].name,
-                    seed_modules[i].what,
-                    (double)(time_mono_ns() - t0) / 1e9);
+                    seed_modules[i].what, (double)(time_mono_ns() - t0) / 1e9);
     }
     return ERR_OK;
 }
@@ -100,8 +99,8 @@ struct seed_opts {
 #define O(f) offsetof(struct seed_opts, f)
 
 static const struct opt seed_opts_table[] = {
-    {"data", OPT_STR, O(data), sizeof(((struct seed_opts *)0)->data),
-     "./data", 0, 0, 0, "DIR", "data directory to fill (must hold no tenants)"},
+    {"data", OPT_STR, O(data), sizeof(((struct seed_opts *)0)->data), "./data",
+     0, 0, 0, "DIR", "data directory to fill (must hold no tenants)"},
     {"tenants", OPT_INT, O(tenants), 0, "3", 1, 9999, OPT_NO_ENV, "N",
      "number of retailers (the platform's scale is about 1,100)"},
     {"customers-per-tenant", OPT_INT, O(customers), 0, "100", 0, 1000000,
@@ -128,8 +127,11 @@ seed_main(int argc, char **argv)
     struct store *platform = NULL;
     if (!rc)
         rc = cli_open_platform(o.data, &platform);
-    struct seed_ctx c = {o.data,     platform, cli_actor(), (uint64_t)o.seed,
-                         o.tenants,  o.customers, o.months, NULL, 0, 0};
+    struct seed_ctx c = {o.data,      platform,
+                         cli_actor(), (uint64_t)o.seed,
+                         o.tenants,   o.customers,
+                         o.months,    NULL,
+                         0,           0};
     uint64_t t0 = time_mono_ns();
     if (!rc)
         rc = seed_run(&c);

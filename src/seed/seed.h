@@ -39,7 +39,7 @@ struct seed_ctx {
     long long months;               /* history depth for readings/billing */
     int64_t *tenant_ids;            /* filled by the tenants module */
     long long ntenant_ids;
-    int quiet;                      /* no progress lines */
+    int quiet; /* no progress lines */
 };
 
 struct seed_module {

@@ -26,6 +26,7 @@ struct slot {
 struct thread_pool {
     struct store *platform;
     struct slot *slots;
+    size_t nslots; /* slots_per_thread when this thread's pool was made */
     uint64_t clock;
 };
 
@@ -43,7 +44,7 @@ release(void *p)
     if (!t)
         return;
     store_close(t->platform);
-    for (size_t i = 0; i < slots_per_thread; i++) {
+    for (size_t i = 0; i < t->nslots; i++) {
         if (t->slots[i].st) {
             store_close(t->slots[i].st);
             atomic_fetch_sub(&open_tenants, 1);
@@ -65,7 +66,8 @@ thread_pool(void)
     if (!tp) {
         pthread_once(&key_once, make_key);
         tp = xcalloc(1, sizeof(*tp));
-        tp->slots = xcalloc(slots_per_thread, sizeof(*tp->slots));
+        tp->nslots = slots_per_thread;
+        tp->slots = xcalloc(tp->nslots, sizeof(*tp->slots));
         pthread_setspecific(tls_key, tp);
     }
     return tp;
@@ -164,7 +166,7 @@ pool_tenant(int64_t tenant_id, struct store **out)
 {
     struct thread_pool *t = thread_pool();
     struct slot *victim = &t->slots[0];
-    for (size_t i = 0; i < slots_per_thread; i++) {
+    for (size_t i = 0; i < t->nslots; i++) {
         struct slot *s = &t->slots[i];
         if (s->st && s->tenant_id == tenant_id) {
             s->used = ++t->clock;

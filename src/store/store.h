@@ -38,8 +38,7 @@ enum store_kind { STORE_PLATFORM, STORE_TENANT };
  */
 enum err store_open(const char *path, enum store_kind kind, struct store **out);
 /* As store_open, with an explicit migration list (tests, tools). */
-enum err store_open_with(const char *path,
-                         const struct migration *const *sets,
+enum err store_open_with(const char *path, const struct migration *const *sets,
                          struct store **out);
 /* Finalize cached statements and close. NULL is ok. */
 void store_close(struct store *st);

@@ -8,7 +8,7 @@
  * Placeholders are written `$1`, `$2`… for portability; SQLite treats them as
  * named parameters, so binding by number looks the name up.
  */
-#define SQLITE_ENABLE_SESSION 1
+#define SQLITE_ENABLE_SESSION        1
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 #include <sqlite3.h>
 
@@ -44,7 +44,8 @@ static enum err
 map_rc(struct store *st, int rc, const char *what)
 {
     int prim = rc & 0xFF;
-    const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+    const char *msg =
+        st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
         return err_fail(ERR_STORE_BUSY, "%s: %s", what, msg);
     if (prim == SQLITE_CONSTRAINT)
@@ -256,8 +257,9 @@ enum err
 store_tx_begin_at(struct store *st, const char *file, int line)
 {
     if (st->tx_file)
-        return err_fail(ERR_INTERNAL, "%s:%d: transaction already open at %s:%d",
-                        file, line, st->tx_file, st->tx_line);
+        return err_fail(ERR_INTERNAL,
+                        "%s:%d: transaction already open at %s:%d", file, line,
+                        st->tx_file, st->tx_line);
     enum err rc = store_exec(st, "BEGIN IMMEDIATE");
     if (rc)
         return rc;

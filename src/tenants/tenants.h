@@ -19,7 +19,7 @@
 
 struct store;
 
-#define TENANT_CODE_MAX 12
+#define TENANT_CODE_MAX       12
 #define TENANT_NAME_MAX_CHARS 100
 
 struct tenant {

@@ -20,24 +20,27 @@ struct tenant_opts {
     bool json;
 };
 
-#define O(f) offsetof(struct tenant_opts, f)
+#define O(f)  offsetof(struct tenant_opts, f)
 #define SZ(f) sizeof(((struct tenant_opts *)0)->f)
 #define OPT_DATA                                                               \
-    {"data", OPT_STR, O(data), SZ(data), "./data", 0, 0, 0, "DIR",             \
-     "data directory"}
+    {                                                                          \
+        "data", OPT_STR, O(data), SZ(data), "./data", 0, 0, 0, "DIR",          \
+            "data directory"                                                   \
+    }
 #define OPT_JSON                                                               \
-    {"json", OPT_BOOL, O(json), 0, "false", 0, 0, OPT_NO_ENV, NULL,            \
-     "print JSON instead of text"}
+    {                                                                          \
+        "json", OPT_BOOL, O(json), 0, "false", 0, 0, OPT_NO_ENV, NULL,         \
+            "print JSON instead of text"                                       \
+    }
 
 static const struct opt create_opts[] = {
     OPT_DATA,
-    {"code", OPT_STR, O(code), SZ(code), NULL, 0, 0,
-     OPT_REQUIRED | OPT_NO_ENV, "CODE",
-     "the retailer's login code: 4-12 letters, digits, inner hyphens"},
-    {"name", OPT_STR, O(name), SZ(name), NULL, 0, 0,
-     OPT_REQUIRED | OPT_NO_ENV, "NAME", "the retailer's name, 1-100 characters"},
-    {"prefecture", OPT_STR, O(prefecture), SZ(prefecture), "", 0, 0,
-     OPT_NO_ENV, "PREF", "head office prefecture, in full (静岡県)"},
+    {"code", OPT_STR, O(code), SZ(code), NULL, 0, 0, OPT_REQUIRED | OPT_NO_ENV,
+     "CODE", "the retailer's login code: 4-12 letters, digits, inner hyphens"},
+    {"name", OPT_STR, O(name), SZ(name), NULL, 0, 0, OPT_REQUIRED | OPT_NO_ENV,
+     "NAME", "the retailer's name, 1-100 characters"},
+    {"prefecture", OPT_STR, O(prefecture), SZ(prefecture), "", 0, 0, OPT_NO_ENV,
+     "PREF", "head office prefecture, in full (静岡県)"},
     OPT_JSON,
     OPT_END,
 };
@@ -46,8 +49,8 @@ static const struct opt list_opts[] = {OPT_DATA, OPT_JSON, OPT_END};
 
 static const struct opt show_opts[] = {
     OPT_DATA,
-    {"code", OPT_STR, O(code), SZ(code), NULL, 0, 0,
-     OPT_REQUIRED | OPT_NO_ENV, "CODE", "the tenant's code"},
+    {"code", OPT_STR, O(code), SZ(code), NULL, 0, 0, OPT_REQUIRED | OPT_NO_ENV,
+     "CODE", "the tenant's code"},
     OPT_JSON,
     OPT_END,
 };

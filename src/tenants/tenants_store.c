@@ -48,8 +48,7 @@ insert_row(struct store *st, const char *code, const char *name,
     if (!rc && !(rc = stmt_bind_text(s, 1, code)) &&
         !(rc = stmt_bind_text(s, 2, name)) &&
         !(rc = stmt_bind_text(s, 3, pref)) &&
-        !(rc = stmt_bind_text(s, 4, now)) && !(rc = stmt_step(s, &row)) &&
-        row)
+        !(rc = stmt_bind_text(s, 4, now)) && !(rc = stmt_step(s, &row)) && row)
         read_row(s, out);
     stmt_done(s);
     if (rc == ERR_STORE_CONSTRAINT)
@@ -61,9 +60,9 @@ insert_row(struct store *st, const char *code, const char *name,
 static enum err
 audit_create(struct store *st, const char *actor, const struct tenant *t)
 {
-    json_t *d = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)t->id,
-                          "code", t->code, "name", t->name, "prefecture",
-                          t->prefecture);
+    json_t *d =
+        json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)t->id, "code",
+                  t->code, "name", t->name, "prefecture", t->prefecture);
     char *text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(d);
     char target[40];
@@ -116,8 +115,7 @@ tenant_find_code(struct store *platform, const char *code, struct tenant *out)
         if (row)
             read_row(s, out);
         else
-            rc = err_fail(ERR_TENANT_NOT_FOUND, "no tenant with code %s",
-                          code);
+            rc = err_fail(ERR_TENANT_NOT_FOUND, "no tenant with code %s", code);
     }
     stmt_done(s);
     return rc;

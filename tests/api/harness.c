@@ -77,8 +77,8 @@ wait_healthy(struct server *s)
         static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n"
                                   "Connection: close\r\n\r\n";
         char buf[512];
-        size_t n = raw_exchange(s->port, req, strlen(req), buf, sizeof(buf),
-                                500);
+        size_t n =
+            raw_exchange(s->port, req, strlen(req), buf, sizeof(buf), 500);
         if (n && strstr(buf, " 200 "))
             return;
         usleep(25000);
@@ -93,8 +93,8 @@ server_start(struct server *s, const char *const *extra)
     char port[16], web[4096];
     snprintf(port, sizeof(port), "%d", s->port);
     snprintf(web, sizeof(web), "%s/web", src_path());
-    const char *argv[48] = {bin_path(), "serve", "--data", s->data, "--port",
-                            port,       "--web", web};
+    const char *argv[48] = {bin_path(), "serve", "--data", s->data,
+                            "--port",   port,    "--web",  web};
     int argc = 8;
     for (int i = 0; extra && extra[i] && argc < 46; i++)
         argv[argc++] = extra[i];

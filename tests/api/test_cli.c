@@ -52,12 +52,14 @@ static void
 test_tenant_create_list_show(void **state)
 {
     (void)state;
-    const char *c1[] = {"tenant", "create", "--data", tmp.data, "--code",
-                        "0001", "--name", "静岡中央ガス株式会社",
-                        "--prefecture", "静岡県", NULL};
+    const char *c1[] = {
+        "tenant",       "create", "--data", tmp.data,
+        "--code",       "0001",   "--name", "静岡中央ガス株式会社",
+        "--prefecture", "静岡県", NULL};
     free(run(0, c1, NULL));
-    const char *c2[] = {"tenant", "create", "--data", tmp.data, "--code",
-                        "ab-12", "--name", "有限会社佐藤燃料店", NULL};
+    const char *c2[] = {"tenant", "create", "--data", tmp.data,
+                        "--code", "ab-12",  "--name", "有限会社佐藤燃料店",
+                        NULL};
     free(run(0, c2, NULL));
     const char *l[] = {"tenant", "list", "--data", tmp.data, NULL};
     char *out = run(0, l, NULL);
@@ -65,13 +67,12 @@ test_tenant_create_list_show(void **state)
     assert_non_null(strstr(out, "有限会社佐藤燃料店"));
     assert_true(strstr(out, "0001") < strstr(out, "ab-12")); /* code order */
     free(out);
-    const char *s[] = {"tenant", "show", "--data", tmp.data, "--code",
-                       "AB-12", "--json", NULL};
+    const char *s[] = {"tenant", "show",  "--data", tmp.data,
+                       "--code", "AB-12", "--json", NULL};
     out = run(0, s, NULL);
     json_t *j = json_loads(out, 0, NULL);
     assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "code")),
-                        "ab-12");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "ab-12");
     assert_string_equal(json_string_value(json_object_get(j, "status")),
                         "active");
     json_decref(j);
@@ -86,26 +87,26 @@ test_tenant_create_refuses_bad_input(void **state)
 {
     (void)state;
     const char *dup[] = {"tenant", "create", "--data", tmp.data, "--code",
-                         "AB-12", "--name", "重複", NULL};
+                         "AB-12",  "--name", "重複",   NULL};
     free(run(1, dup, "already used"));
     const char *code[] = {"tenant", "create", "--data", tmp.data, "--code",
-                          "../etc", "--name", "x", NULL};
+                          "../etc", "--name", "x",      NULL};
     free(run(1, code, "tenant code"));
     const char *sh[] = {"tenant", "create", "--data", tmp.data, "--code",
-                        "01", "--name", "x", NULL};
+                        "01",     "--name", "x",      NULL};
     free(run(1, sh, "4 to 12"));
-    const char *name[] = {"tenant", "create", "--data", tmp.data, "--code",
-                          "9999", "--name", " 前に空白", NULL};
+    const char *name[] = {"tenant", "create", "--data",    tmp.data, "--code",
+                          "9999",   "--name", " 前に空白", NULL};
     free(run(1, name, "space"));
-    const char *pref[] = {"tenant", "create", "--data", tmp.data, "--code",
-                          "9998", "--name", "テスト", "--prefecture", "静岡",
-                          NULL};
+    const char *pref[] = {"tenant",       "create", "--data", tmp.data,
+                          "--code",       "9998",   "--name", "テスト",
+                          "--prefecture", "静岡",   NULL};
     free(run(1, pref, "prefecture"));
-    const char *miss[] = {"tenant", "create", "--data", tmp.data, "--code",
-                          "9997", NULL};
+    const char *miss[] = {"tenant", "create", "--data", tmp.data,
+                          "--code", "9997",   NULL};
     free(run(2, miss, "--name is required"));
-    const char *show[] = {"tenant", "show", "--data", tmp.data, "--code",
-                          "7777", NULL};
+    const char *show[] = {"tenant", "show", "--data", tmp.data,
+                          "--code", "7777", NULL};
     free(run(1, show, "no tenant"));
     const char *l[] = {"tenant", "list", "--data", tmp.data, "--json", NULL};
     char *out = run(0, l, NULL);
@@ -120,9 +121,9 @@ test_every_command_describes_its_flags(void **state)
 {
     (void)state;
     static const char *const cmds[][3] = {
-        {"--help", NULL, NULL},           {"serve", "--help", NULL},
-        {"seed", "--help", NULL},         {"demo", "--help", NULL},
-        {"tenant", "--help", NULL},       {"tenant", "create", "--help"},
+        {"--help", NULL, NULL},     {"serve", "--help", NULL},
+        {"seed", "--help", NULL},   {"demo", "--help", NULL},
+        {"tenant", "--help", NULL}, {"tenant", "create", "--help"},
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         const char *args[5] = {cmds[i][0], cmds[i][1], cmds[i][2], NULL};
@@ -133,10 +134,10 @@ test_every_command_describes_its_flags(void **state)
     const char *a[] = {"serve", "--help", NULL};
     char *out = run(0, a, NULL);
     static const char *const flags[] = {
-        "--data",         "--port",     "--bind",         "--web",
-        "--threads",      "--body-max", "--conn-memory",  "--conn-timeout",
-        "--per-ip",       "--conn-max", "--drain-timeout", "--tenant-cache",
-        "--log-level",    "--access-log", "PILOTLIGHT_PORT", "default: 8080"};
+        "--data",      "--port",       "--bind",          "--web",
+        "--threads",   "--body-max",   "--conn-memory",   "--conn-timeout",
+        "--per-ip",    "--conn-max",   "--drain-timeout", "--tenant-cache",
+        "--log-level", "--access-log", "PILOTLIGHT_PORT", "default: 8080"};
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         if (!strstr(out, flags[i]))
             fail_msg("serve --help lacks %s", flags[i]);
@@ -148,8 +149,8 @@ test_every_command_describes_its_flags(void **state)
 static char *
 seed_and_list(const char *dir, const char *seed)
 {
-    const char *s[] = {"seed", "--data", dir, "--tenants", "40", "--seed",
-                       seed, NULL};
+    const char *s[] = {"seed", "--data", dir,  "--tenants",
+                       "40",   "--seed", seed, NULL};
     free(run(0, s, NULL));
     const char *l[] = {"tenant", "list", "--data", dir, NULL};
     return run(0, l, NULL);
@@ -185,8 +186,8 @@ test_store_from_newer_binary_is_refused(void **state)
     (void)state;
     char dir[600], cmd[1400];
     snprintf(dir, sizeof(dir), "%s/newer", tmp.dir);
-    const char *c[] = {"tenant", "create", "--data", dir, "--code", "0001",
-                       "--name", "テスト", NULL};
+    const char *c[] = {"tenant", "create", "--data", dir, "--code",
+                       "0001",   "--name", "テスト", NULL};
     free(run(0, c, NULL));
     snprintf(cmd, sizeof(cmd),
              "sqlite3 %s/platform.db \"INSERT INTO schema_migrations VALUES "

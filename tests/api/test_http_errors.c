@@ -69,8 +69,8 @@ test_malformed_json_is_400(void **state)
     http_req(&srv, "POST", "/api/v1/client-errors", "application/json", bad,
              strlen(bad), &h);
     assert_problem(&h, 400, "http.malformed_json");
-    assert_non_null(strstr(
-        json_string_value(json_object_get(h.json, "detail")), "line 1"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(h.json, "detail")), "line 1"));
     http_free(&h);
 }
 
@@ -117,8 +117,8 @@ test_oversized_body_is_413(void **state)
     big[0] = '{';
     big[n - 1] = '}';
     struct http h;
-    http_req(&srv, "POST", "/api/v1/client-errors", "application/json", big,
-             n, &h);
+    http_req(&srv, "POST", "/api/v1/client-errors", "application/json", big, n,
+             &h);
     assert_problem(&h, 413, "http.body_too_large");
     http_free(&h);
     free(big);
@@ -168,10 +168,10 @@ test_invalid_fields_are_422_with_errors(void **state)
         const char *m = json_string_value(json_object_get(e, "message"));
         assert_non_null(m);
         assert_true(has_japanese(m));
-        seen |= strcmp(f, "message") == 0   ? 1
-                : strcmp(f, "line") == 0    ? 2
-                : strcmp(f, "extra") == 0   ? 4
-                                            : 0;
+        seen |= strcmp(f, "message") == 0 ? 1
+                : strcmp(f, "line") == 0  ? 2
+                : strcmp(f, "extra") == 0 ? 4
+                                          : 0;
     }
     assert_int_equal(seen, 7);
     http_free(&h);
@@ -182,8 +182,8 @@ test_json_array_body_is_422(void **state)
 {
     (void)state;
     struct http h;
-    http_req(&srv, "POST", "/api/v1/client-errors", "application/json", "[]",
-             2, &h);
+    http_req(&srv, "POST", "/api/v1/client-errors", "application/json", "[]", 2,
+             &h);
     assert_problem(&h, 422, "invalid");
     http_free(&h);
 }

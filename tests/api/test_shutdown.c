@@ -55,8 +55,9 @@ drain_on(int sig)
     assert_true(server_alive(&s)); /* waiting for our request */
     /* no new connections are taken while draining */
     char out[2048];
-    size_t got = raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n",
-                              35, out, sizeof(out), 500);
+    size_t got =
+        raw_exchange(s.port, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 35,
+                     out, sizeof(out), 500);
     assert_null(strstr(out, " 200 "));
     (void)got;
     size_t rest = strlen(body) - 10;
@@ -109,8 +110,8 @@ test_bad_config_is_refused_with_message(void **state)
     assert_non_null(strstr(err, "--port"));
     free(out);
     free(err);
-    const char *a2[] = {"serve", "--bind", "not-an-address", "--data",
-                        "/tmp/pl-never", NULL};
+    const char *a2[] = {"serve",  "--bind",        "not-an-address",
+                        "--data", "/tmp/pl-never", NULL};
     assert_int_not_equal(cli_run(a2, &out, &err), 0);
     assert_non_null(strstr(err, "--bind"));
     free(out);

@@ -133,14 +133,22 @@ test_traversal_is_refused(void **state)
 {
     (void)state;
     static const char *const paths[] = {
-        "/../outside.txt",       "/css/../../outside.txt",
-        "/%2e%2e/outside.txt",   "/%2E%2E/outside.txt",
-        "/..%2foutside.txt",     "/..%2Foutside.txt",
-        "/css/..%2f..%2foutside.txt", "/..%5coutside.txt",
-        "/%2e%2e%5coutside.txt", "/.%2e/outside.txt",
-        "/%252e%252e/outside.txt", "/..;/outside.txt",
-        "/css/%2e%2e/%2e%2e/etc/passwd", "/../../../../etc/passwd",
-        "/%c0%ae%c0%ae/outside.txt",     "/css/../index.html",
+        "/../outside.txt",
+        "/css/../../outside.txt",
+        "/%2e%2e/outside.txt",
+        "/%2E%2E/outside.txt",
+        "/..%2foutside.txt",
+        "/..%2Foutside.txt",
+        "/css/..%2f..%2foutside.txt",
+        "/..%5coutside.txt",
+        "/%2e%2e%5coutside.txt",
+        "/.%2e/outside.txt",
+        "/%252e%252e/outside.txt",
+        "/..;/outside.txt",
+        "/css/%2e%2e/%2e%2e/etc/passwd",
+        "/../../../../etc/passwd",
+        "/%c0%ae%c0%ae/outside.txt",
+        "/css/../index.html",
     };
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         struct http h;
@@ -157,9 +165,8 @@ static void
 test_hidden_files_dirs_and_escaping_links_are_404(void **state)
 {
     (void)state;
-    static const char *const paths[] = {"/.env", "/css", "/css/",
-                                        "/leak.txt", "/etc/passwd",
-                                        "/missing.js"};
+    static const char *const paths[] = {
+        "/.env", "/css", "/css/", "/leak.txt", "/etc/passwd", "/missing.js"};
     for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         struct http h;
         http_get(&srv, paths[i], &h);

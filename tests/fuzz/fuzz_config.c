@@ -6,11 +6,11 @@
  * Checks what config.h promises of an accepted command line: every value
  * within its row's bounds and every string within its array. A refusal must
  * be ERR_CONFIG with a detail.
- *
- * config.c is included rather than linked so that libFuzzer's coverage
- * instrumentation (this file only; plcore is built without it) sees it.
  */
-#include "core/config.c"
+#include "core/config.h"
+
+#include <stdint.h>
+#include <string.h>
 #include "core/xalloc.h"
 
 #include <stdlib.h>

@@ -6,13 +6,23 @@
  * Checks what json.h promises: a string jcheck_str hands out is valid UTF-8,
  * within its length in characters and free of control characters (except
  * \n and \t when multiline); an integer jcheck_int hands out is in range.
- *
- * json.c is included rather than linked so that libFuzzer's coverage
- * instrumentation (this file only; plcore is built without it) sees it.
  */
-#include "core/json.c"
+#include "core/json.h"
 
 #include <stdlib.h>
+
+/* A control byte that the checks should have refused. */
+static bool
+has_control(const char *s, bool multiline)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (multiline && (*p == '\n' || *p == '\t'))
+            continue;
+        if (*p < 0x20 || *p == 0x7F)
+            return true;
+    }
+    return false;
+}
 
 static void
 check_str(const char *s, size_t max, bool multiline)

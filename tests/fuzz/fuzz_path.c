@@ -7,12 +7,13 @@
  * accepted path: at most ROUTER_MAX_SEGS segments, none holding '/', '\',
  * a control byte or invalid UTF-8, none "." or "..", only the last one empty;
  * and that a match's parameters are non-empty.
- *
- * router.c is included rather than linked so that libFuzzer's coverage
- * instrumentation (-fsanitize=fuzzer applies to this file only; plcore is
- * built without it) sees the code under test.
  */
-#include "http/router.c"
+#include "core/arena.h"
+#include "core/json.h"
+#include "core/xalloc.h"
+#include "http/router.h"
+
+#include <string.h>
 
 #include <stdint.h>
 #include <stdlib.h>
