@@ -12,6 +12,7 @@
 #include "tenants/tenants_cli.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 static const struct command {
@@ -42,6 +43,7 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+    umask(077); /* data files are the service's alone */
     if (argc < 2) {
         usage(stderr);
         return 2;

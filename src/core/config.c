@@ -63,7 +63,7 @@ parse_bool(const char *s, bool *out)
 static bool
 parse_int(const char *s, long long *out)
 {
-    if (!*s)
+    if (!*s || !(isdigit((unsigned char)*s) || (*s == '-' && s[1])))
         return false;
     errno = 0;
     char *end;
@@ -168,8 +168,12 @@ apply_flag(const struct opt *opts, void *settings, int argc, char **argv,
     snprintf(who, sizeof(who), "--%s", o->name);
     if (eq)
         return set_value(o, settings, eq + 1, who);
-    if (o->type == OPT_BOOL)
-        return set_value(o, settings, "true", who);
+    bool b;
+    if (o->type == OPT_BOOL) /* `--json`, or `--access-log false` */
+        return set_value(
+            o, settings,
+            *i + 1 < argc && parse_bool(argv[*i + 1], &b) ? argv[++*i] : "true",
+            who);
     if (*i + 1 >= argc)
         return err_fail(ERR_CONFIG, "%s needs a value", who);
     return set_value(o, settings, argv[++*i], who);

@@ -6,7 +6,6 @@
  * it cleanly; the data stays for next time (delete demo-data to start over).
  */
 #include "cli.h"
-#include "core/xalloc.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -77,29 +76,38 @@ on_ready(const struct serve_opts *o, int port, void *arg)
     fflush(stdout);
 }
 
+/* serve's option table with ./demo-data as the data directory. */
+static const struct opt *
+demo_opts(void)
+{
+    static struct opt table[64];
+    size_t n = 0;
+    while (serve_opts_table[n].name && n + 1 < 64) {
+        table[n] = serve_opts_table[n];
+        if (strcmp(table[n].name, "data") == 0)
+            table[n].def = "./demo-data";
+        n++;
+    }
+    table[n] = (struct opt)OPT_END;
+    return table;
+}
+
 int
 demo_main(int argc, char **argv)
 {
+    const struct opt *opts = demo_opts();
     if (opt_wants_help(argc, argv)) {
-        cli_help("pilotlight demo [serve options]",
-                 "Seed demo data into ./demo-data if absent, then serve it.\n"
-                 "Takes every option of `pilotlight serve`; --data defaults "
-                 "to ./demo-data.",
-                 serve_opts_table);
+        cli_help("pilotlight demo [options]",
+                 "Seed demo data (3 retailers) into the data directory if it "
+                 "is empty, then serve it.\nTakes every option of `pilotlight "
+                 "serve`.",
+                 opts);
         return 0;
     }
-    char **args = xcalloc((size_t)argc + 3, sizeof(char *));
-    args[0] = "--data";
-    args[1] =
-        getenv("PILOTLIGHT_DATA") ? getenv("PILOTLIGHT_DATA") : "./demo-data";
-    for (int i = 0; i < argc; i++)
-        args[i + 2] = argv[i];
     struct serve_opts o;
-    enum err rc = opt_parse(serve_opts_table, &o, argc + 2, args);
-    free(args);
-    char web[PATH_MAX];
-    if (!rc) /* check before seeding: a wrong --web should change nothing */
-        rc = server_resolve_web(o.web, web, sizeof(web));
+    enum err rc = opt_parse(opts, &o, argc, argv);
+    if (!rc) /* check before seeding: a wrong --bind or --web changes nothing */
+        rc = serve_check(&o);
     if (!rc)
         rc = seed_if_absent(o.data);
     if (!rc)

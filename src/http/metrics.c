@@ -126,7 +126,7 @@ render_histogram(struct buf *b)
 {
     enum err rc = buf_puts(
         b, "# HELP pilotlight_http_request_duration_seconds Time from "
-           "request line to response queued.\n"
+           "request line to response completed.\n"
            "# TYPE pilotlight_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < nslots && !rc; i++) {
         uint64_t total = 0;

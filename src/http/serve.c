@@ -1,6 +1,7 @@
 /*
  * serve.c — `pilotlight serve`: options, start-up, signals, shutdown.
  */
+#include "cli.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "http/server_int.h"
@@ -100,7 +101,11 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
                         "warn or error",
                         o->log_level);
     log_set_level((enum log_level)lvl);
-    enum err rc = pool_init(o->data, (size_t)o->tenant_cache);
+    /* everything that can be checked is checked before DATA is touched */
+    struct server *s = server_current();
+    enum err rc = server_prepare(s, o);
+    if (!rc)
+        rc = pool_init(o->data, (size_t)o->tenant_cache);
     struct store *platform;
     if (!rc)
         rc = pool_platform(&platform); /* migrate before taking traffic */
@@ -115,9 +120,8 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    struct server *s = server_current();
     int port = 0;
-    if ((rc = server_start(s, o, &port)))
+    if ((rc = server_start(s, &port)))
         return rc;
     log_fields(LOG_INFO, "serve.listening",
                json_pack("{s:s, s:i, s:s, s:s}", "bind", o->bind, "port", port,
@@ -133,13 +137,19 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     return ERR_OK;
 }
 
+enum err
+serve_check(const struct serve_opts *o)
+{
+    return server_prepare(server_current(), o);
+}
+
 int
 serve_main(int argc, char **argv)
 {
     if (opt_wants_help(argc, argv)) {
-        printf("usage: pilotlight serve [options]\n\n"
-               "Serve the operator console and the JSON API.\n\n");
-        opt_print_help(stdout, serve_opts_table);
+        cli_help("pilotlight serve [options]",
+                 "Serve the operator console and the JSON API.",
+                 serve_opts_table);
         return 0;
     }
     struct serve_opts o;

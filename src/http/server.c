@@ -91,7 +91,9 @@ queue(struct req *r)
 static bool
 is_api_path(const char *raw)
 {
-    return strncmp(raw, "/api/", 5) == 0 || strcmp(raw, "/api") == 0;
+    size_t n = strcspn(raw, "?");
+    return strncmp(raw, "/api/", 5) == 0 ||
+           (n == 4 && !strncmp(raw, "/api", 4));
 }
 
 /* Headers are in: match the route and check what can be checked now. */
@@ -317,16 +319,16 @@ make_addr(const struct serve_opts *o, struct sockaddr_storage *ss, bool *v6)
 static struct MHD_Daemon *
 start_daemon(struct server *s, const struct sockaddr_storage *ss, bool v6)
 {
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | MHD_USE_TURBO |
-                     MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+    /* No MHD_USE_TURBO: it trades safety checks for speed. */
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (v6)
         flags |= MHD_USE_IPv6;
     const struct serve_opts *o = s->o;
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR, ss,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_log, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, MHD_OPTION_SOCK_ADDR, ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->conn_max,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip,
@@ -375,24 +377,27 @@ raise_fd_limit(void)
 }
 
 enum err
-server_start(struct server *s, const struct serve_opts *o, int *port)
+server_prepare(struct server *s, const struct serve_opts *o)
 {
-    struct sockaddr_storage ss;
-    bool v6 = false;
-    enum err rc = make_addr(o, &ss, &v6);
-    if (rc)
-        return rc;
-    if ((rc = server_resolve_web(o->web, s->web_root, sizeof(s->web_root))))
-        return rc;
-    raise_fd_limit();
+    enum err rc = make_addr(o, &s->addr, &s->v6);
+    if (!rc)
+        rc = server_resolve_web(o->web, s->web_root, sizeof(s->web_root));
     s->o = o;
+    return rc;
+}
+
+enum err
+server_start(struct server *s, int *port)
+{
+    const struct serve_opts *o = s->o;
+    raise_fd_limit();
     s->rt = routes_build();
     metrics_init(s->rt);
 #ifdef PILOTLIGHT_BENCH
     s->null_resp =
         MHD_create_response_from_buffer(2, "ok", MHD_RESPMEM_PERSISTENT);
 #endif
-    s->d = start_daemon(s, &ss, v6);
+    s->d = start_daemon(s, &s->addr, s->v6);
     if (!s->d)
         return err_fail(ERR_IO, "cannot listen on %s port %lld: %s", o->bind,
                         o->port, strerror(errno));

@@ -45,6 +45,10 @@ typedef void (*serve_ready_fn)(const struct serve_opts *o, int port, void *arg);
  */
 enum err serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg);
 
+/* Check --bind and --web without touching anything (for callers that have
+ * work to do before serve_run, like demo's seeding). */
+enum err serve_check(const struct serve_opts *o);
+
 /* Resolve the web root: the flag if given, else ./web, else next to the
  * binary (../web, ../share/pilotlight/web). ERR_CONFIG when none exists. */
 enum err server_resolve_web(const char *flag, char *out, size_t n);

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 struct router;
 
@@ -17,8 +18,10 @@ struct server {
     struct MHD_Daemon *d;
     struct router *rt;
     const struct serve_opts *o;
-    char web_root[PATH_MAX]; /* real path, no trailing slash */
-    atomic_int inflight;     /* requests between uri_log and completion */
+    char web_root[PATH_MAX];      /* real path, no trailing slash */
+    struct sockaddr_storage addr; /* --bind and --port */
+    bool v6;
+    atomic_int inflight; /* requests between uri_log and completion */
     atomic_bool draining;
 #ifdef PILOTLIGHT_BENCH
     struct MHD_Response *null_resp;
@@ -27,8 +30,10 @@ struct server {
 
 /* The process's server (one per process). */
 struct server *server_current(void);
-/* Bind, build routes and start the daemon; *port is the bound port. */
-enum err server_start(struct server *s, const struct serve_opts *o, int *port);
+/* Check the options that need no side effects (address, web root). */
+enum err server_prepare(struct server *s, const struct serve_opts *o);
+/* After server_prepare: build routes, bind, start; *port is the bound port. */
+enum err server_start(struct server *s, int *port);
 /* Drain in-flight requests and stop. */
 void server_stop(struct server *s);
 

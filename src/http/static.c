@@ -15,6 +15,7 @@
 #include "http/internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -88,7 +89,9 @@ open_inside(const char *root, const char *rel, struct stat *st)
     if (!realpath(full, real))
         return -1;
     size_t rl = strlen(root);
-    if (strncmp(real, root, rl) != 0 || real[rl] != '/')
+    bool inside = strncmp(real, root, rl) == 0 &&
+                  (real[rl] == '/' || (rl == 1 && root[0] == '/'));
+    if (!inside)
         return -1;
     int fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -116,7 +119,7 @@ static_serve(struct req *r, const char *web_root, char **segs, size_t nsegs)
     const char *inm = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
     struct MHD_Response *resp;
     int status = MHD_HTTP_OK;
-    if (inm && strcmp(inm, etag) == 0) {
+    if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
         close(fd);
         resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         status = MHD_HTTP_NOT_MODIFIED;

@@ -55,6 +55,8 @@ get_metrics(struct req *r)
     struct buf b;
     buf_init(&b, 16u << 20);
     enum err rc = metrics_render(&b);
+    if (rc) /* our own buffer, not the client's fault */
+        rc = err_fail(ERR_INTERNAL, "metrics larger than 16 MiB");
     if (!rc)
         resp_bytes(r, 200, "text/plain; version=0.0.4; charset=utf-8",
                    buf_str(&b), b.len);
@@ -90,7 +92,7 @@ post_client_error(struct req *r)
     int64_t line = 0, col = 0;
     bool has_line, has_col;
     jcheck_only(&c, body, allowed);
-    jcheck_str(&c, body, "message", 1000, JSTR_REQUIRED, &msg);
+    jcheck_str(&c, body, "message", 1000, JSTR_REQUIRED | JSTR_MULTILINE, &msg);
     jcheck_str(&c, body, "page", 500, 0, &page);
     jcheck_str(&c, body, "source", 500, 0, &source);
     jcheck_str(&c, body, "stack", 8000, JSTR_MULTILINE, &stack);
@@ -99,11 +101,13 @@ post_client_error(struct req *r)
     if (!jcheck_ok(&c))
         return req_invalid(r, &c);
     jcheck_free(&c);
-    log_fields(LOG_WARN, "client.error",
-               json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:s?}", "message", msg,
-                         "page", page, "source", source, "line",
-                         (json_int_t)line, "column", (json_int_t)col, "stack",
-                         stack));
+    json_t *f = json_pack("{s:s, s:s?, s:s?, s:s?}", "message", msg, "page",
+                          page, "source", source, "stack", stack);
+    if (has_line)
+        json_object_set_new(f, "line", json_integer(line));
+    if (has_col)
+        json_object_set_new(f, "column", json_integer(col));
+    log_fields(LOG_WARN, "client.error", f);
     resp_empty(r, 204);
     return ERR_OK;
 }

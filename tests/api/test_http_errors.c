@@ -294,15 +294,17 @@ test_client_error_report_is_logged(void **state)
 {
     (void)state;
     struct http h;
-    const char *body = "{\"message\": \"TypeError: x is undefined\", "
-                       "\"page\": \"/#/customers\", \"line\": 12}";
+    const char *body = "{\"message\": \"TypeError: x is undefined\\n  at "
+                       "render\", \"page\": \"/#/customers\", \"line\": 12}";
     http_req(&srv, "POST", "/api/v1/client-errors", "application/json", body,
              strlen(body), &h);
     assert_int_equal(h.status, 204);
     http_free(&h);
     char *log = slurp(srv.log);
     assert_non_null(strstr(log, "\"event\":\"client.error\""));
-    assert_non_null(strstr(log, "TypeError: x is undefined"));
+    assert_non_null(strstr(log, "TypeError: x is undefined\\n  at render"));
+    assert_non_null(strstr(log, "\"line\":12"));
+    assert_null(strstr(log, "\"column\":")); /* absent stays absent */
     free(log);
 }
 

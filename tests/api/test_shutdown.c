@@ -110,10 +110,14 @@ test_bad_config_is_refused_with_message(void **state)
     assert_non_null(strstr(err, "--port"));
     free(out);
     free(err);
-    const char *a2[] = {"serve",  "--bind",        "not-an-address",
-                        "--data", "/tmp/pl-never", NULL};
+    struct server t;
+    server_prepare(&t); /* only for a fresh temp dir */
+    const char *a2[] = {"serve",  "--bind", "not-an-address",
+                        "--data", t.data,   NULL};
     assert_int_not_equal(cli_run(a2, &out, &err), 0);
     assert_non_null(strstr(err, "--bind"));
+    assert_int_not_equal(access(t.data, F_OK), 0); /* untouched */
+    rm_rf(t.dir);
     free(out);
     free(err);
     const char *a3[] = {"serve", "--frobnicate", NULL};

@@ -158,6 +158,25 @@ test_bare_bool_flag_means_true(void **state)
 }
 
 static void
+test_bool_flag_takes_a_following_bool_word(void **state)
+{
+    (void)state;
+    struct settings s;
+    char *argv[] = {"--verbose", "false", "--port", "81", NULL};
+    assert_int_equal(parse(&s, argv), ERR_OK);
+    assert_false(s.verbose);
+    assert_int_equal(s.port, 81);
+    /* a word that is not a bool is not swallowed */
+    char *argv2[] = {"--verbose", "--port", "82", NULL};
+    assert_int_equal(parse(&s, argv2), ERR_OK);
+    assert_true(s.verbose);
+    assert_int_equal(s.port, 82);
+    char *argv3[] = {"--verbose", "maybe", NULL};
+    assert_int_equal(parse(&s, argv3), ERR_CONFIG);
+    assert_detail_has("maybe");
+}
+
+static void
 test_bool_env_values_are_understood(void **state)
 {
     (void)state;
@@ -211,7 +230,8 @@ test_int_that_is_not_a_number_is_refused(void **state)
 {
     (void)state;
     struct settings s;
-    const char *bad[] = {"80x", "", "8.0", "0x50", "99999999999999999999"};
+    const char *bad[] = {"80x", "",    "8.0", "0x50", "99999999999999999999",
+                         " 80", "+80", "-"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *argv[] = {"--port", (char *)bad[i], NULL};
         assert_int_equal(parse(&s, argv), ERR_CONFIG);
@@ -399,6 +419,7 @@ main(void)
         T(test_flag_overrides_env_var),
         T(test_equals_form_sets_value),
         T(test_bare_bool_flag_means_true),
+        T(test_bool_flag_takes_a_following_bool_word),
         T(test_bool_env_values_are_understood),
         T(test_int_out_of_range_names_the_flag),
         T(test_int_out_of_range_in_env_names_the_variable),

@@ -5,8 +5,12 @@
 let sent = 0;
 const MAX_REPORTS = 5;
 
+// At most n characters (code points, as the server counts them), with CR LF
+// and lone CR turned into LF and other control characters into spaces.
 function clip(s, n) {
-  return typeof s === 'string' ? s.slice(0, n) : undefined;
+  if (typeof s !== 'string') return undefined;
+  const clean = s.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, ' ');
+  return Array.from(clean).slice(0, n).join('');
 }
 
 export function reportError(message, source, line, column, stack) {
