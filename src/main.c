@@ -6,6 +6,9 @@
  * touches stores takes --data DIR (or PILOTLIGHT_DATA).
  */
 #include "core/version.h"
+#include "audit/audit_cli.h"
+#include "auth/totp_cli.h"
+#include "auth/user_cli.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -22,6 +25,9 @@ static const struct command {
 } commands[] = {
     {"serve", serve_main, "serve the operator console and JSON API"},
     {"tenant", tenant_main, "create, list and show tenants (retailers)"},
+    {"user", user_main, "create, list, disable, unlock tenant users"},
+    {"audit", audit_main, "verify and list the hash-chained audit log"},
+    {"totp", totp_main, "print the current one-time code of a secret"},
     {"seed", seed_main, "fill an empty data dir with realistic demo data"},
     {"demo", demo_main, "seed ./demo-data if absent and serve it"},
 };

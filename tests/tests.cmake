@@ -49,9 +49,8 @@ if(PL_FUZZ AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
   target_compile_options(plcore_fuzz PRIVATE -fsanitize=fuzzer-no-link)
   target_include_directories(plcore_fuzz PUBLIC ${CMAKE_SOURCE_DIR}/src
                              PRIVATE ${CMAKE_BINARY_DIR}/gen)
-  target_link_libraries(plcore_fuzz PUBLIC PkgConfig::MHD PkgConfig::SQLITE
-                        PkgConfig::JANSSON Threads::Threads)
-  add_dependencies(plcore_fuzz plversion)
+  target_link_libraries(plcore_fuzz PUBLIC ${PL_LIBS})
+  add_dependencies(plcore_fuzz plversion plcommonpw)
   file(GLOB PL_FUZZERS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_*.c)
   foreach(src ${PL_FUZZERS})
     get_filename_component(name ${src} NAME_WE)

@@ -10,7 +10,9 @@
  *   100–199  HTTP layer
  *   200–299  stores and migrations
  *   300–399  tenants
- *   400–     later modules (auth, customers, ...) take the next ranges
+ *   400–499  identity and access (auth)
+ *   500–599  audit
+ *   600–     later modules (customers, ...) take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -51,6 +53,26 @@ enum err {
     ERR_TENANT_NAME = 302,       /* tenant name malformed */
     ERR_TENANT_NOT_FOUND = 303,  /* no tenant with that code or id */
     ERR_TENANT_PREFECTURE = 304, /* not one of the 47 prefectures */
+    /* identity and access */
+    ERR_AUTH_REQUIRED = 400,        /* no valid session or token */
+    ERR_AUTH_FAILED = 401,          /* wrong tenant, login or password */
+    ERR_AUTH_LOCKED = 402,          /* account locked after failures */
+    ERR_AUTH_MFA_REQUIRED = 403,    /* password ok; TOTP step pending */
+    ERR_AUTH_TOTP_INVALID = 404,    /* wrong one-time code */
+    ERR_AUTH_TOTP_REPLAY = 405,     /* code already used (or older) */
+    ERR_AUTH_FORBIDDEN = 406,       /* role lacks the permission */
+    ERR_AUTH_CSRF = 407,            /* missing or wrong CSRF token */
+    ERR_AUTH_PASSWORD_POLICY = 408, /* new password refused by policy */
+    ERR_AUTH_RATE_LIMITED = 409,    /* too many attempts from a source */
+    ERR_AUTH_STEP_UP = 410,         /* fresh TOTP needed for this action */
+    ERR_AUTH_ENROLL_REQUIRED = 411, /* second factor not set up yet */
+    ERR_AUTH_USER_EXISTS = 412,     /* login id already used */
+    ERR_AUTH_USER_NOT_FOUND = 413,  /* no such user in this tenant */
+    ERR_AUTH_DISABLED = 414,        /* user disabled by an admin */
+    ERR_AUTH_LOGIN_ID = 415,        /* login id malformed */
+    ERR_AUTH_ROLE = 416,            /* unknown role */
+    /* audit */
+    ERR_AUDIT_CHAIN = 500, /* the audit chain does not verify */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

@@ -27,19 +27,32 @@ struct req;
 
 typedef enum err (*route_fn)(struct req *r);
 
+enum route_flags {
+    ROUTE_STEP_UP = 1 << 0, /* needs a TOTP entered in the last 5 minutes */
+};
+
 struct route {
     const char *method;  /* "GET", "POST", …; GET also answers HEAD */
     const char *pattern; /* literal segments and {name} parameters */
     route_fn fn;
     size_t body_max;   /* request body limit in bytes; 0 = server default */
-    const char *perm;  /* permission required; NULL = public */
+    const char *perm;  /* permission required; NULL = public (auth/roles.h) */
     const char *audit; /* audit action written by this route, if any */
+    unsigned flags;    /* enum route_flags */
 };
 
 #define ROUTES_END                                                             \
     {                                                                          \
-        NULL, NULL, NULL, 0, NULL, NULL                                        \
+        NULL, NULL, NULL, 0, NULL, NULL, 0                                     \
     }
+
+/*
+ * The check run before every route with a perm: sign-in, stage, CSRF,
+ * permission, step-up. Installed by the identity module at start-up; until
+ * one is installed every non-public route is refused (deny by default).
+ */
+typedef enum err (*http_authorize_fn)(struct req *r, const struct route *rt);
+void http_set_authorizer(http_authorize_fn fn);
 
 /* Request accessors. Strings borrow from the request (arena). */
 struct arena *req_arena(struct req *r);
@@ -51,6 +64,13 @@ const char *req_param(const struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name);
 /* A request header; NULL when absent. */
 const char *req_header(struct req *r, const char *name);
+/* A cookie sent by the client; NULL when absent. */
+const char *req_cookie(struct req *r, const char *name);
+/* The client's address as text ("127.0.0.1", "::1"). */
+const char *req_client_ip(struct req *r);
+/* The authenticated context the authorizer attached (NULL when public). */
+void *req_auth(const struct req *r);
+void req_set_auth(struct req *r, void *ctx);
 /* The raw body (NUL-terminated) and its length. */
 const char *req_body(const struct req *r, size_t *len);
 /*

@@ -37,6 +37,8 @@ struct req {
     int status;
     struct MHD_Response *resp;
     json_t *field_errors;
+    void *auth;  /* set by the authorizer; lives in the arena */
+    char ip[64]; /* client address, filled on first use */
 };
 
 /* The problem+json document for e (new reference). detail is shown for

@@ -5,6 +5,9 @@
 #include "core/log.h"
 #include "http/internal.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +49,42 @@ const char *
 req_header(struct req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+req_cookie(struct req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
+req_client_ip(struct req *r)
+{
+    if (r->ip[0])
+        return r->ip;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(r->ip, sizeof(r->ip), "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->ip,
+                  sizeof(r->ip));
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                  r->ip, sizeof(r->ip));
+    return r->ip;
+}
+
+void *
+req_auth(const struct req *r)
+{
+    return r->auth;
+}
+
+void
+req_set_auth(struct req *r, void *ctx)
+{
+    r->auth = ctx;
 }
 
 const char *

@@ -11,10 +11,12 @@
 #include <stddef.h>
 
 extern const struct route system_routes[];
+extern const struct route auth_routes[];
+extern const struct route auth_mfa_routes[];
+extern const struct route users_routes[];
 
 static const struct route *const tables[] = {
-    system_routes,
-    NULL,
+    system_routes, auth_routes, auth_mfa_routes, users_routes, NULL,
 };
 
 struct router *

@@ -1,6 +1,7 @@
 /*
  * serve.c — `pilotlight serve`: options, start-up, signals, shutdown.
  */
+#include "auth/auth.h"
 #include "cli.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -50,6 +51,14 @@ const struct opt serve_opts_table[] = {
      "debug, info, warn or error"},
     {"access-log", OPT_BOOL, O(access_log), 0, "true", 0, 0, 0, "BOOL",
      "log one line per request"},
+    {"secure-cookies", OPT_BOOL, O(secure_cookies), 0, "false", 0, 0, 0, "BOOL",
+     "TLS in front: __Host- session cookie with Secure"},
+    {"session-idle", OPT_INT, O(session_idle), 0, "30", 5, 240, 0, "MINUTES",
+     "sign out after this long without activity"},
+    {"session-max", OPT_INT, O(session_max), 0, "12", 1, 24, 0, "HOURS",
+     "sign out this long after sign-in, active or not"},
+    {"hash-slots", OPT_INT, O(hash_slots), 0, "2", 1, 64, 0, "N",
+     "password hashes computed at once (19 MiB each)"},
     OPT_END,
 };
 
@@ -101,6 +110,10 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
                         "warn or error",
                         o->log_level);
     log_set_level((enum log_level)lvl);
+    struct auth_config ac = {o->secure_cookies, o->session_idle * 60,
+                             o->session_max * 3600, 5 * 60,
+                             (unsigned)o->hash_slots};
+    auth_configure(&ac);
     /* everything that can be checked is checked before DATA is touched */
     struct server *s = server_current();
     enum err rc = server_prepare(s, o);

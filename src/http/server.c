@@ -161,14 +161,25 @@ body_expected(struct req *r)
     return (cl && strcmp(cl, "0") != 0) || te;
 }
 
+static http_authorize_fn authorizer;
+
+void
+http_set_authorizer(http_authorize_fn fn)
+{
+    authorizer = fn;
+}
+
 static void
 dispatch(struct server *s, struct req *r)
 {
-    enum err rc;
+    enum err rc = ERR_OK;
+    const struct route *rt = r->match.route;
     if (r->is_static)
         rc = static_serve(r, s->web_root, r->segs, r->nsegs);
-    else
-        rc = r->match.route->fn(r);
+    else if (rt->perm && !authorizer) /* deny by default */
+        rc = err_fail(ERR_AUTH_REQUIRED, "no authorizer installed");
+    else if (!rt->perm || !(rc = authorizer(r, rt)))
+        rc = rt->fn(r);
     if (rc)
         problem_respond(r, rc);
 }

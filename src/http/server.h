@@ -31,6 +31,10 @@ struct serve_opts {
     long long tenant_cache;
     char log_level[8];
     bool access_log;
+    bool secure_cookies;
+    long long session_idle; /* minutes */
+    long long session_max;  /* hours */
+    long long hash_slots;   /* concurrent Argon2id */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

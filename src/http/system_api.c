@@ -113,10 +113,11 @@ post_client_error(struct req *r)
 }
 
 const struct route system_routes[] = {
-    {"GET", "/healthz", get_healthz, 0, NULL, NULL},
-    {"GET", "/readyz", get_readyz, 0, NULL, NULL},
-    {"GET", "/metrics", get_metrics, 0, NULL, NULL},
-    {"GET", "/api/v1/meta", get_meta, 0, NULL, NULL},
-    {"POST", "/api/v1/client-errors", post_client_error, 16 * 1024, NULL, NULL},
+    {"GET", "/healthz", get_healthz, 0, NULL, NULL, 0},
+    {"GET", "/readyz", get_readyz, 0, NULL, NULL, 0},
+    {"GET", "/metrics", get_metrics, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/meta", get_meta, 0, NULL, NULL, 0},
+    {"POST", "/api/v1/client-errors", post_client_error, 16 * 1024, NULL, NULL,
+     0},
     ROUTES_END,
 };

@@ -19,15 +19,19 @@ static const struct migration store_tenant_migrations[] = {
 extern const struct migration tenants_platform_migrations[];
 extern const struct migration audit_platform_migrations[];
 extern const struct migration audit_tenant_migrations[];
+extern const struct migration auth_platform_migrations[];
+extern const struct migration auth_tenant_migrations[];
 
 const struct migration *const schema_platform[] = {
     tenants_platform_migrations,
     audit_platform_migrations,
+    auth_platform_migrations,
     NULL,
 };
 
 const struct migration *const schema_tenant[] = {
     store_tenant_migrations,
     audit_tenant_migrations,
+    auth_tenant_migrations,
     NULL,
 };

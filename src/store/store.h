@@ -63,6 +63,19 @@ bool stmt_is_null(struct stmt *s, int col);
 /* Reset, clear bindings and return the statement to the cache. NULL ok. */
 void stmt_done(struct stmt *s);
 
+/*
+ * Run one statement without result rows: prepare, bind $1.. from the
+ * variadic arguments by the letters of types ('i' int64_t, 't' const char *
+ * where NULL binds SQL NULL), step, release. For INSERT/UPDATE/DELETE.
+ */
+enum err store_run(struct store *st, const char *sql, const char *types, ...);
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t store_changes(struct store *st);
+/* Prepare sql and bind $1.. as store_run does; the caller steps and calls
+ * stmt_done(). */
+enum err store_query(struct store *st, struct stmt **out, const char *sql,
+                     const char *types, ...);
+
 /* Begin a write transaction (BEGIN IMMEDIATE); file/line name the caller. */
 enum err store_tx_begin_at(struct store *st, const char *file, int line);
 #define store_tx_begin(st) store_tx_begin_at((st), __FILE__, __LINE__)

@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,63 @@ stmt_done(struct stmt *s)
     sqlite3_reset(s->s);
     sqlite3_clear_bindings(s->s);
     s->busy = false;
+}
+
+static enum err
+bind_va(struct stmt *s, const char *types, va_list ap)
+{
+    enum err rc = ERR_OK;
+    for (int n = 1; types[n - 1] && !rc; n++) {
+        if (types[n - 1] == 'i')
+            rc = stmt_bind_int(s, n, va_arg(ap, int64_t));
+        else if (types[n - 1] == 't')
+            rc = stmt_bind_text(s, n, va_arg(ap, const char *));
+        else
+            rc = err_fail(ERR_INTERNAL, "bad bind type '%c'", types[n - 1]);
+    }
+    return rc;
+}
+
+enum err
+store_query(struct store *st, struct stmt **out, const char *sql,
+            const char *types, ...)
+{
+    enum err rc = store_prepare(st, sql, out);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, types);
+    rc = bind_va(*out, types, ap);
+    va_end(ap);
+    if (rc) {
+        stmt_done(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+enum err
+store_run(struct store *st, const char *sql, const char *types, ...)
+{
+    struct stmt *s;
+    enum err rc = store_prepare(st, sql, &s);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, types);
+    rc = bind_va(s, types, ap);
+    va_end(ap);
+    bool row;
+    if (!rc)
+        rc = stmt_step(s, &row);
+    stmt_done(s);
+    return rc;
+}
+
+int64_t
+store_changes(struct store *st)
+{
+    return sqlite3_changes64(st->db);
 }
 
 enum err

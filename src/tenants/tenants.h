@@ -50,6 +50,8 @@ enum err tenant_create(struct store *platform, const char *data_dir,
 /* Look a tenant up by code (case-insensitive). ERR_TENANT_NOT_FOUND. */
 enum err tenant_find_code(struct store *platform, const char *code,
                           struct tenant *out);
+/* Look a tenant up by registry id. ERR_TENANT_NOT_FOUND. */
+enum err tenant_find_id(struct store *platform, int64_t id, struct tenant *out);
 /* Call fn for every tenant in code order; stops early if fn returns false. */
 enum err tenant_each(struct store *platform,
                      bool (*fn)(const struct tenant *t, void *arg), void *arg);

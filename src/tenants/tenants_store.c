@@ -122,6 +122,22 @@ tenant_find_code(struct store *platform, const char *code, struct tenant *out)
 }
 
 enum err
+tenant_find_id(struct store *platform, int64_t id, struct tenant *out)
+{
+    static const char sql[] =
+        "SELECT " TENANT_COLS " FROM tenants WHERE id = $1";
+    struct stmt *s;
+    enum err rc = store_query(platform, &s, sql, "i", id);
+    bool row = false;
+    if (!rc && !(rc = stmt_step(s, &row)) && row)
+        read_row(s, out);
+    else if (!rc)
+        rc = err_fail(ERR_TENANT_NOT_FOUND, "no tenant %lld", (long long)id);
+    stmt_done(s);
+    return rc;
+}
+
+enum err
 tenant_each(struct store *platform,
             bool (*fn)(const struct tenant *t, void *arg), void *arg)
 {

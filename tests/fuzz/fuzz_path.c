@@ -26,12 +26,12 @@ dummy(struct req *r)
 }
 
 static const struct route fuzz_routes[] = {
-    {"GET", "/", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/customers", dummy, 0, NULL, NULL},
-    {"POST", "/api/v1/customers", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/customers/{id}", dummy, 0, NULL, NULL},
-    {"PUT", "/api/v1/customers/{id}/readings/{rid}", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", dummy, 0, NULL, NULL},
+    {"GET", "/", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/customers", dummy, 0, NULL, NULL, 0},
+    {"POST", "/api/v1/customers", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/customers/{id}", dummy, 0, NULL, NULL, 0},
+    {"PUT", "/api/v1/customers/{id}/readings/{rid}", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", dummy, 0, NULL, NULL, 0},
     ROUTES_END,
 };
 

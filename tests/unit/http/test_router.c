@@ -31,14 +31,15 @@ dummy(struct req *r)
 }
 
 static const struct route routes[] = {
-    {"GET", "/", dummy, 0, NULL, NULL},
-    {"GET", "/healthz", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/customers", dummy, 0, NULL, NULL},
-    {"POST", "/api/v1/customers", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/customers/export", dummy, 0, NULL, NULL},
-    {"GET", "/api/v1/customers/{id}", dummy, 0, NULL, NULL},
-    {"PUT", "/api/v1/customers/{id}", dummy, 0, NULL, NULL},
-    {"DELETE", "/api/v1/customers/{id}/readings/{rid}", dummy, 0, NULL, NULL},
+    {"GET", "/", dummy, 0, NULL, NULL, 0},
+    {"GET", "/healthz", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/customers", dummy, 0, NULL, NULL, 0},
+    {"POST", "/api/v1/customers", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/customers/export", dummy, 0, NULL, NULL, 0},
+    {"GET", "/api/v1/customers/{id}", dummy, 0, NULL, NULL, 0},
+    {"PUT", "/api/v1/customers/{id}", dummy, 0, NULL, NULL, 0},
+    {"DELETE", "/api/v1/customers/{id}/readings/{rid}", dummy, 0, NULL, NULL,
+     0},
     ROUTES_END,
 };
 

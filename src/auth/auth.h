@@ -1,0 +1,58 @@
+/*
+ * auth.h — identity and access for HTTP: configuration, the authorizer
+ * every non-public route passes, and the context it leaves on the request.
+ *
+ * The session cookie holds "<tenant id>.<token>": the id picks the one
+ * tenant store the request may open, the token (256 random bits, stored
+ * only hashed) picks the session in it. A cookie naming another tenant's id
+ * finds no session there, so no request can reach another tenant's data.
+ */
+#ifndef PL_AUTH_AUTH_H
+#define PL_AUTH_AUTH_H
+
+#include "auth/users.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "tenants/tenants.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct req;
+struct route;
+struct store;
+
+struct auth_config {
+    bool secure_cookies; /* TLS in front: __Host- prefix and Secure */
+    int64_t idle_s;      /* session idle timeout */
+    int64_t absolute_s;  /* session absolute lifetime */
+    int64_t step_up_s;   /* how fresh a TOTP must be for ROUTE_STEP_UP */
+    unsigned hash_slots; /* concurrent Argon2id computations */
+};
+
+/* What an authenticated request carries (req_auth()). */
+struct auth_ctx {
+    struct tenant tenant;
+    struct store *st; /* the tenant's store (this thread's connection) */
+    struct user user;
+    struct session sess;
+};
+
+/* Install config and the authorizer; call once at start-up. */
+void auth_configure(const struct auth_config *c);
+const struct auth_config *auth_config(void);
+/* The authorizer (http_authorize_fn). */
+enum err auth_authorize(struct req *r, const struct route *rt);
+/* The context of an authorized request (never NULL inside a route with a
+ * perm). */
+struct auth_ctx *auth_ctx(struct req *r);
+/* Set the session cookie for tenant_id/token, or clear it (token NULL). */
+void auth_set_cookie(struct req *r, int64_t tenant_id, const char *token);
+/* Unix time now (seconds). */
+int64_t auth_now(void);
+/* Append an audit entry for this request in its own transaction (IP and
+ * user agent from the request). actor may be NULL for the context's user. */
+void auth_audit(struct req *r, struct store *st, const char *actor,
+                const char *action, const char *target, json_t *detail);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * auth_api.h — helpers shared by the sign-in routes (auth_api.c,
+ * auth_mfa_api.c, users_api.c). Not for other modules.
+ */
+#ifndef PL_AUTH_AUTH_API_H
+#define PL_AUTH_AUTH_API_H
+
+#include "auth/auth.h"
+#include "http/http.h"
+
+/* Create a session at stage for u, answer 200 {stage, csrf, ...extra} with
+ * the cookie set. Takes ownership of extra (may be NULL). */
+enum err auth_start_session(struct req *r, struct store *st,
+                            const struct user *u, int64_t tenant_id,
+                            const char *stage, json_t *extra);
+/* The one-time code from the body {"code": "..."}. */
+enum err auth_read_code(struct req *r, const char **code);
+/* A user as JSON for responses (no secrets). */
+json_t *auth_user_json(const struct user *u);
+
+/* The user named by the path's {id}, in the caller's tenant only. */
+enum err users_path_user(struct req *r, struct user *u);
+/* Handlers of users_admin_api.c (listed in users_api.c's table). */
+enum err users_patch(struct req *r);
+enum err users_reset_mfa(struct req *r);
+enum err users_unlock(struct req *r);
+enum err users_revoke(struct req *r);
+enum err users_revoke_all(struct req *r);
+enum err notices_get(struct req *r);
+
+#endif

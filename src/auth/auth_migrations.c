@@ -1,0 +1,74 @@
+/*
+ * auth_migrations.c — accounts, sessions and login throttling.
+ *
+ * Tenant store: the tenant's users (事業者ユーザー), their recovery codes,
+ * sessions, known devices and in-app notices. Platform store: login failure
+ * counters keyed by what was typed (tenant code + login id), so unknown
+ * tenants and unknown ids are throttled exactly like real ones and responses
+ * cannot tell them apart.
+ */
+#include "store/migrate.h"
+
+#include <stddef.h>
+
+const struct migration auth_tenant_migrations[] = {
+    {"auth", 1,
+     "CREATE TABLE users ("
+     " id INTEGER PRIMARY KEY,"
+     " login_id TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+     " display_name TEXT NOT NULL,"
+     " role TEXT NOT NULL CHECK (role IN ('admin', 'office', 'reader',"
+     "  'delivery', 'safety', 'accountant', 'readonly')),"
+     " email TEXT,"
+     " password_hash TEXT NOT NULL,"
+     " totp_secret TEXT,"
+     " totp_pending TEXT,"
+     " totp_last_step INTEGER NOT NULL DEFAULT 0,"
+     " status TEXT NOT NULL DEFAULT 'active'"
+     "  CHECK (status IN ('active', 'disabled')),"
+     " created_at TEXT NOT NULL,"
+     " updated_at TEXT NOT NULL);"
+     "CREATE TABLE recovery_codes ("
+     " user_id INTEGER NOT NULL REFERENCES users (id),"
+     " code_hash TEXT NOT NULL,"
+     " used_at TEXT,"
+     " PRIMARY KEY (user_id, code_hash));"
+     "CREATE TABLE sessions ("
+     " token_hash TEXT NOT NULL PRIMARY KEY,"
+     " user_id INTEGER NOT NULL REFERENCES users (id),"
+     " stage TEXT NOT NULL CHECK (stage IN ('mfa', 'enroll', 'full')),"
+     " csrf TEXT NOT NULL,"
+     " created_at INTEGER NOT NULL,"
+     " last_seen INTEGER NOT NULL,"
+     " expires_at INTEGER NOT NULL,"
+     " mfa_at INTEGER NOT NULL DEFAULT 0,"
+     " ip TEXT,"
+     " user_agent TEXT);"
+     "CREATE INDEX sessions_user ON sessions (user_id);"
+     "CREATE TABLE known_devices ("
+     " user_id INTEGER NOT NULL REFERENCES users (id),"
+     " fingerprint TEXT NOT NULL,"
+     " first_seen TEXT NOT NULL,"
+     " last_seen TEXT NOT NULL,"
+     " PRIMARY KEY (user_id, fingerprint));"
+     "CREATE TABLE notices ("
+     " id INTEGER PRIMARY KEY,"
+     " user_id INTEGER NOT NULL REFERENCES users (id),"
+     " kind TEXT NOT NULL,"
+     " message TEXT NOT NULL,"
+     " detail TEXT,"
+     " created_at TEXT NOT NULL,"
+     " read_at TEXT);"
+     "CREATE INDEX notices_user ON notices (user_id, id);"},
+    {NULL, 0, NULL},
+};
+
+const struct migration auth_platform_migrations[] = {
+    {"auth", 1,
+     "CREATE TABLE login_failures ("
+     " account TEXT NOT NULL PRIMARY KEY," /* lower(tenant code)/lower(id) */
+     " failures INTEGER NOT NULL,"
+     " last_failure INTEGER NOT NULL,"
+     " locked_until INTEGER NOT NULL DEFAULT 0);"},
+    {NULL, 0, NULL},
+};

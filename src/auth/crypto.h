@@ -1,0 +1,55 @@
+/*
+ * crypto.h — the cryptography pilotlight uses, over libsodium. This folder
+ * (src/auth/) is the only place that includes sodium.h.
+ *
+ *   passwords   Argon2id (crypto_pwhash_str), 19 MiB memory, 2 passes,
+ *               parallelism 1 — the OWASP minimum. Hashing runs through a
+ *               bounded pool: at most crypto_pw_slots() at a time, so a flood
+ *               of logins cannot exhaust memory; callers beyond that wait.
+ *   tokens      32 random bytes, base64url without padding (43 chars);
+ *               stored only as BLAKE2b-256 hex (64 chars).
+ *   hashing     BLAKE2b-256 for the audit chain and token digests.
+ *   comparing   constant time (sodium_memcmp).
+ */
+#ifndef PL_AUTH_CRYPTO_H
+#define PL_AUTH_CRYPTO_H
+
+#include "core/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CRYPTO_PW_MEMLIMIT (19u * 1024 * 1024) /* bytes */
+#define CRYPTO_PW_OPSLIMIT 2u                  /* passes */
+#define CRYPTO_PW_HASH_MAX 128                 /* crypto_pwhash_STRBYTES */
+#define CRYPTO_TOKEN_CHARS 43                  /* base64url of 32 bytes */
+#define CRYPTO_DIGEST_HEX  65                  /* 64 hex + NUL */
+
+/* Initialise libsodium and the hashing pool (max concurrent hashes). Safe
+ * to call more than once; aborts if libsodium cannot start. */
+void crypto_init(unsigned max_concurrent_hashes);
+/* How many password hashes may run at once. */
+unsigned crypto_pw_slots(void);
+
+/* Hash a (normalized) password into out (CRYPTO_PW_HASH_MAX bytes). */
+enum err crypto_pw_hash(const char *password, char *out);
+/* True when password matches hash. Always costs one Argon2id run, also for
+ * a malformed hash, so timing does not tell hashes apart. */
+bool crypto_pw_verify(const char *hash, const char *password);
+/* Spend the same time as a verification, for unknown accounts. */
+void crypto_pw_dummy_verify(const char *password);
+/* True when hash was made with other parameters than today's (rehash). */
+bool crypto_pw_needs_rehash(const char *hash);
+
+/* A new random token (CRYPTO_TOKEN_CHARS + 1 bytes, base64url). */
+void crypto_token(char *out);
+/* BLAKE2b-256 of data as lowercase hex into out[CRYPTO_DIGEST_HEX]. */
+void crypto_digest_hex(const void *data, size_t len, char *out);
+/* Constant-time equality of two NUL-terminated strings. */
+bool crypto_streq(const char *a, const char *b);
+/* n random bytes. */
+void crypto_random(void *p, size_t n);
+/* Wipe n bytes at p (not optimised away). */
+void crypto_wipe(void *p, size_t n);
+
+#endif

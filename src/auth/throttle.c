@@ -1,0 +1,129 @@
+/*
+ * throttle.c — per-account failure counters (platform store) and per-IP
+ * token buckets (memory).
+ */
+#include "auth/throttle.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+throttle_key(const char *tenant_code, const char *login_id, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s", tenant_code, login_id);
+    for (char *p = out; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+}
+
+/* Seconds an attempt must wait after the last failure, given n failures. */
+static int64_t
+backoff_s(int64_t n)
+{
+    if (n < THROTTLE_FREE)
+        return 0;
+    int64_t shift = n - THROTTLE_FREE;
+    return shift > 10 ? 1024 : (int64_t)1 << shift;
+}
+
+enum err
+throttle_check(struct store *platform, const char *key, int64_t now,
+               int64_t *retry_after)
+{
+    struct stmt *s;
+    enum err rc = store_query(platform, &s,
+                              "SELECT failures, last_failure, locked_until"
+                              " FROM login_failures WHERE account = $1",
+                              "t", key);
+    bool row = false;
+    int64_t wait = 0;
+    if (!rc && !(rc = stmt_step(s, &row)) && row) {
+        int64_t n = stmt_int(s, 0), last = stmt_int(s, 1);
+        int64_t until = stmt_int(s, 2);
+        if (until > now)
+            wait = until - now;
+        else if (last + backoff_s(n) > now)
+            wait = last + backoff_s(n) - now;
+    }
+    stmt_done(s);
+    *retry_after = wait;
+    if (!rc && wait > 0)
+        rc = err_fail(ERR_AUTH_LOCKED, "try again in %lld seconds",
+                      (long long)wait);
+    return rc;
+}
+
+enum err
+throttle_fail(struct store *platform, const char *key, int64_t now)
+{
+    /* the 10th failure locks; the count then restarts at the backoff zone
+     * so the next failures after the lock keep growing delays */
+    return store_run(
+        platform,
+        "INSERT INTO login_failures (account, failures, last_failure)"
+        " VALUES ($1, 1, $2) ON CONFLICT (account) DO UPDATE SET"
+        " failures = CASE WHEN failures + 1 >= $3 THEN $4"
+        "  ELSE failures + 1 END,"
+        " last_failure = $2,"
+        " locked_until = CASE WHEN failures + 1 >= $3 THEN $2 + $5"
+        "  ELSE locked_until END",
+        "tiiii", key, now, (int64_t)THROTTLE_LOCK_AT, (int64_t)THROTTLE_FREE,
+        (int64_t)THROTTLE_LOCK_S);
+}
+
+enum err
+throttle_clear(struct store *platform, const char *key)
+{
+    return store_run(platform, "DELETE FROM login_failures WHERE account = $1",
+                     "t", key);
+}
+
+/* ---- per-IP token buckets ------------------------------------------- */
+
+#define BUCKETS    4096
+#define BUCKET_CAP 20
+#define REFILL_MS  3000
+
+struct bucket {
+    char ip[48];
+    int64_t tokens_milli; /* tokens × 1000 */
+    int64_t at_ms;        /* last refill */
+};
+
+static struct bucket buckets[BUCKETS];
+static pthread_mutex_t bucket_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t
+slot_of(const char *ip)
+{
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (const char *p = ip; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001B3ULL;
+    return h % BUCKETS;
+}
+
+enum err
+throttle_ip(const char *ip, int64_t now_ms)
+{
+    pthread_mutex_lock(&bucket_mu);
+    struct bucket *b = &buckets[slot_of(ip)];
+    if (strcmp(b->ip, ip) != 0) { /* new address (or a collision): fresh */
+        snprintf(b->ip, sizeof(b->ip), "%s", ip);
+        b->tokens_milli = BUCKET_CAP * 1000;
+        b->at_ms = now_ms;
+    }
+    int64_t refill = (now_ms - b->at_ms) * 1000 / REFILL_MS;
+    b->tokens_milli += refill > 0 ? refill : 0;
+    if (b->tokens_milli > BUCKET_CAP * 1000)
+        b->tokens_milli = BUCKET_CAP * 1000;
+    b->at_ms = now_ms;
+    bool ok = b->tokens_milli >= 1000;
+    if (ok)
+        b->tokens_milli -= 1000;
+    pthread_mutex_unlock(&bucket_mu);
+    return ok ? ERR_OK
+              : err_fail(ERR_AUTH_RATE_LIMITED,
+                         "too many sign-in attempts from this address");
+}
