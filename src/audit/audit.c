@@ -37,6 +37,8 @@
 /* The fields an entry is hashed over, in canonical order after the id. */
 enum { F_TS, F_ACTOR, F_ACTION, F_TARGET, F_DETAIL, F_IP, F_UA, F_COUNT };
 
+_Static_assert(AUDIT_HASH_HEX == CRYPTO_DIGEST_HEX, "hash buffer size");
+
 struct fields {
     int64_t id;
     const char *v[F_COUNT]; /* NULL for SQL NULL */

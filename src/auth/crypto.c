@@ -77,9 +77,8 @@ static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static void
 make_dummy(void)
 {
-    char pw[33];
+    char pw[CRYPTO_TOKEN_CHARS + 1];
     crypto_token(pw);
-    pw[32] = '\0';
     if (crypto_pw_hash(pw, dummy_hash) != ERR_OK)
         abort();
 }
@@ -137,6 +136,20 @@ crypto_streq(const char *a, const char *b)
     if (la != lb)
         return false;
     return sodium_memcmp(a, b, la) == 0;
+}
+
+void
+crypto_readable_code(char *out, int groups, int per_group)
+{
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
+    int j = 0;
+    for (int g = 0; g < groups; g++) {
+        if (g)
+            out[j++] = '-';
+        for (int k = 0; k < per_group; k++)
+            out[j++] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+    }
+    out[j] = '\0';
 }
 
 void

@@ -47,6 +47,11 @@ void crypto_token(char *out);
 void crypto_digest_hex(const void *data, size_t len, char *out);
 /* Constant-time equality of two NUL-terminated strings. */
 bool crypto_streq(const char *a, const char *b);
+/* A random code people can read aloud and type: groups of per_group
+ * characters from 31 without look-alikes (no i, l, o, 0, 1), joined by '-'
+ * ("k3mpx-7qwta"); ~4.95 bits per character. out holds
+ * groups * (per_group + 1) bytes. */
+void crypto_readable_code(char *out, int groups, int per_group);
 /* n random bytes. */
 void crypto_random(void *p, size_t n);
 /* Wipe n bytes at p (not optimised away). */

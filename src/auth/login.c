@@ -26,19 +26,9 @@ enum err
 recovery_issue(struct store *st, int64_t user_id,
                char codes[][RECOVERY_CODE_CHARS + 1])
 {
-    /* 10 characters from 31 without look-alikes (no i, l, o, 0, 1): ~49
-     * bits, and each code works once */
-    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
     char hashes[RECOVERY_CODES][CRYPTO_DIGEST_HEX];
     for (int i = 0; i < RECOVERY_CODES; i++) {
-        unsigned char raw[10];
-        crypto_random(raw, sizeof(raw));
-        for (int k = 0, j = 0; k < 10; k++, j++) {
-            if (k == 5)
-                codes[i][j++] = '-';
-            codes[i][j] = alphabet[raw[k] % (sizeof(alphabet) - 1)];
-        }
-        codes[i][RECOVERY_CODE_CHARS] = '\0';
+        crypto_readable_code(codes[i], 2, 5); /* ~49 bits, single use */
         recovery_hash(codes[i], hashes[i]);
     }
     return recovery_replace(st, user_id, hashes, RECOVERY_CODES);

@@ -82,9 +82,15 @@ throttle_clear(struct store *platform, const char *key)
 
 /* ---- per-IP token buckets ------------------------------------------- */
 
-#define BUCKETS    4096
-#define BUCKET_CAP 20
-#define REFILL_MS  3000
+#define BUCKETS 4096
+
+static int64_t bucket_cap = 20; /* attempts per minute, and the burst */
+
+void
+throttle_ip_configure(int per_minute)
+{
+    bucket_cap = per_minute > 0 ? per_minute : 1;
+}
 
 struct bucket {
     char ip[48];
@@ -111,13 +117,13 @@ throttle_ip(const char *ip, int64_t now_ms)
     struct bucket *b = &buckets[slot_of(ip)];
     if (strcmp(b->ip, ip) != 0) { /* new address (or a collision): fresh */
         snprintf(b->ip, sizeof(b->ip), "%s", ip);
-        b->tokens_milli = BUCKET_CAP * 1000;
+        b->tokens_milli = bucket_cap * 1000;
         b->at_ms = now_ms;
     }
-    int64_t refill = (now_ms - b->at_ms) * 1000 / REFILL_MS;
+    int64_t refill = (now_ms - b->at_ms) * bucket_cap / 60; /* milli */
     b->tokens_milli += refill > 0 ? refill : 0;
-    if (b->tokens_milli > BUCKET_CAP * 1000)
-        b->tokens_milli = BUCKET_CAP * 1000;
+    if (b->tokens_milli > bucket_cap * 1000)
+        b->tokens_milli = bucket_cap * 1000;
     b->at_ms = now_ms;
     bool ok = b->tokens_milli >= 1000;
     if (ok)

@@ -38,6 +38,8 @@ enum err throttle_check(struct store *platform, const char *key, int64_t now,
 enum err throttle_fail(struct store *platform, const char *key, int64_t now);
 /* Clear the account's failures (success, or an admin's unlock). */
 enum err throttle_clear(struct store *platform, const char *key);
+/* Allow per_minute attempts per IP (burst and refill). Default 20. */
+void throttle_ip_configure(int per_minute);
 /* Take a token for ip at now; ERR_AUTH_RATE_LIMITED when none is left. */
 enum err throttle_ip(const char *ip, int64_t now_ms);
 

@@ -89,27 +89,11 @@ open_tenant(const struct user_opts *o, struct open_tenant *ot)
     return rc;
 }
 
-/* A strong initial password: 4 groups of 5 from a 31-letter alphabet. */
-static void
-make_password(char out[24])
-{
-    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789";
-    unsigned char raw[20];
-    crypto_random(raw, sizeof(raw));
-    int j = 0;
-    for (int i = 0; i < 20; i++) {
-        if (i && i % 5 == 0)
-            out[j++] = '-';
-        out[j++] = alphabet[raw[i] % (sizeof(alphabet) - 1)];
-    }
-    out[j] = '\0';
-}
-
 static enum err
 read_password(const struct user_opts *o, char *out, size_t n)
 {
     if (!o->password_stdin) {
-        make_password(out);
+        crypto_readable_code(out, 4, 5); /* ~99 bits */
         return ERR_OK;
     }
     if (!fgets(out, (int)n, stdin))

@@ -5,7 +5,12 @@
  * exactly as `pilotlight serve` would and prints where to go. Ctrl-C stops
  * it cleanly; the data stays for next time (delete demo-data to start over).
  */
+#include "audit/audit.h"
+#include "auth/totp.h"
+#include "auth/users.h"
 #include "cli.h"
+#include "core/json.h"
+#include "store/store.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -20,6 +25,84 @@
 
 #define DEMO_TENANTS 3
 #define DEMO_SEED    20260401
+
+/*
+ * The demo's sign-in: an admin of tenant 0001 with a known password and an
+ * enrolled TOTP secret, written to DATA/demo-login.json (0600) so every
+ * start can print it. Demo data only: real users get their password from
+ * `pilotlight user create` and set up their own second factor.
+ */
+static enum err
+make_admin(const char *data, struct store *platform)
+{
+    struct tenant t;
+    struct store *st;
+    char pw[32], hash[CRYPTO_PW_HASH_MAX], b32[TOTP_B32_MAX];
+    unsigned char secret[TOTP_SECRET_BYTES];
+    struct user u;
+    crypto_readable_code(pw, 3, 5);
+    totp_secret_new(secret);
+    enum err rc = tenant_find_code(platform, "0001", &t);
+    if (!rc)
+        rc = pool_tenant(t.id, &st);
+    if (!rc)
+        rc = totp_secret_to_base32(secret, sizeof(secret), b32, sizeof(b32));
+    if (!rc)
+        rc = crypto_pw_hash(pw, hash);
+    if (rc || (rc = store_tx_begin(st)))
+        return rc;
+    struct audit_entry e = {"demo", "user.create", "admin", NULL, NULL, NULL};
+    if (!(rc = user_insert(st, "admin", "デモ管理者", "admin", NULL, hash,
+                           &u)) &&
+        !(rc = user_set_totp(st, u.id, b32, NULL, 0)) &&
+        !(rc = audit_append(st, &e)))
+        rc = store_tx_commit(st);
+    if (rc) {
+        store_tx_rollback(st);
+        return rc;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/demo-login.json", data);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "tenant", "0001", "login_id",
+                          "admin", "password", pw, "totp_secret", b32);
+    if (json_dump_file(j, path, JSON_INDENT(2)) != 0)
+        rc = err_fail(ERR_IO, "cannot write %s", path);
+    json_decref(j);
+    return rc;
+}
+
+static void
+print_login(const char *data)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/demo-login.json", data);
+    json_t *j = json_load_file(path, 0, NULL);
+    const char *secret = json_string_value(json_object_get(j, "totp_secret"));
+    if (!secret) {
+        json_decref(j);
+        return;
+    }
+    printf("\n  Sign in (ログイン):\n"
+           "    事業者コード  %s\n    ログインID    %s\n    パスワード    %s\n"
+           "    ワンタイムコード: add this secret to an authenticator app "
+           "(Google Authenticator, Microsoft Authenticator, …)\n"
+           "      %s\n"
+           "    or print the current code with:\n"
+           "      ./build/pilotlight totp --secret %s\n",
+           json_string_value(json_object_get(j, "tenant")),
+           json_string_value(json_object_get(j, "login_id")),
+           json_string_value(json_object_get(j, "password")), secret, secret);
+    char account[64];
+    snprintf(account, sizeof(account), "0001/%s",
+             json_string_value(json_object_get(j, "login_id")));
+    char *uri = totp_uri("pilotlight", account, secret);
+    char *qr = uri ? totp_qr_terminal(uri) : NULL;
+    if (qr)
+        printf("\n%s", qr);
+    free(qr);
+    free(uri);
+    json_decref(j);
+}
 
 static enum err
 seed_if_absent(const char *data)
@@ -40,7 +123,7 @@ seed_if_absent(const char *data)
                          50,   12,       NULL,   0,         1};
     rc = seed_run(&c);
     free(c.tenant_ids);
-    return rc;
+    return rc ? rc : make_admin(data, platform);
 }
 
 static bool
@@ -70,6 +153,7 @@ on_ready(const struct serve_opts *o, int port, void *arg)
     struct store *platform;
     if (!pool_platform(&platform))
         tenant_each(platform, print_tenant, NULL);
+    print_login(o->data);
     printf("\nPress Ctrl-C to stop. Delete %s to start again from fresh demo "
            "data.\n",
            o->data);

@@ -14,6 +14,11 @@
 
 struct server;
 
+struct pending_header {
+    struct pending_header *next;
+    const char *name, *value;
+};
+
 struct req {
     struct arena *arena;
     struct server *srv;
@@ -37,8 +42,9 @@ struct req {
     int status;
     struct MHD_Response *resp;
     json_t *field_errors;
-    void *auth;  /* set by the authorizer; lives in the arena */
-    char ip[64]; /* client address, filled on first use */
+    void *auth; /* set by the authorizer; lives in the arena */
+    struct pending_header *headers; /* resp_header(), applied at queue */
+    char ip[64];                    /* client address, filled on first use */
 };
 
 /* The problem+json document for e (new reference). detail is shown for
@@ -53,6 +59,8 @@ enum err static_serve(struct req *r, const char *web_root, char **segs,
 /* resp_json with another Content-Type (problem+json). */
 void resp_json_typed(struct req *r, int status, json_t *body,
                      const char *ctype);
+/* Add the headers given with resp_header(). */
+void resp_apply_headers(struct req *r, struct MHD_Response *resp);
 /* Add the headers every response carries. */
 void resp_common_headers(struct req *r, struct MHD_Response *resp);
 

@@ -198,8 +198,20 @@ resp_empty(struct req *r, int status)
 void
 resp_header(struct req *r, const char *name, const char *value)
 {
-    if (r->resp)
-        MHD_add_response_header(r->resp, name, value);
+    /* kept until the response is queued, so headers set before an error
+     * (Retry-After, Set-Cookie) reach the problem response too */
+    struct pending_header *h = arena_alloc(r->arena, sizeof(*h));
+    h->name = arena_strdup(r->arena, name);
+    h->value = arena_strdup(r->arena, value);
+    h->next = r->headers;
+    r->headers = h;
+}
+
+void
+resp_apply_headers(struct req *r, struct MHD_Response *resp)
+{
+    for (struct pending_header *h = r->headers; h; h = h->next)
+        MHD_add_response_header(resp, h->name, h->value);
 }
 
 void

@@ -2,6 +2,7 @@
  * serve.c — `pilotlight serve`: options, start-up, signals, shutdown.
  */
 #include "auth/auth.h"
+#include "auth/throttle.h"
 #include "cli.h"
 #include "core/log.h"
 #include "http/server.h"
@@ -59,6 +60,10 @@ const struct opt serve_opts_table[] = {
      "sign out this long after sign-in, active or not"},
     {"hash-slots", OPT_INT, O(hash_slots), 0, "2", 1, 64, 0, "N",
      "password hashes computed at once (19 MiB each)"},
+    {"step-up", OPT_INT, O(step_up), 0, "300", 1, 3600, 0, "SECONDS",
+     "how long a one-time code counts as fresh for dangerous actions"},
+    {"login-rate", OPT_INT, O(login_rate), 0, "20", 1, 100000, 0, "N",
+     "sign-in attempts allowed per client address per minute"},
     OPT_END,
 };
 
@@ -111,9 +116,10 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
                         o->log_level);
     log_set_level((enum log_level)lvl);
     struct auth_config ac = {o->secure_cookies, o->session_idle * 60,
-                             o->session_max * 3600, 5 * 60,
+                             o->session_max * 3600, o->step_up,
                              (unsigned)o->hash_slots};
     auth_configure(&ac);
+    throttle_ip_configure((int)o->login_rate);
     /* everything that can be checked is checked before DATA is touched */
     struct server *s = server_current();
     enum err rc = server_prepare(s, o);

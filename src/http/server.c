@@ -79,6 +79,7 @@ queue(struct req *r)
         problem_respond(r, ERR_INTERNAL);
     }
     resp_common_headers(r, r->resp);
+    resp_apply_headers(r, r->resp);
     if (atomic_load(&r->srv->draining))
         MHD_add_response_header(r->resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (MHD_queue_response(r->conn, (unsigned)r->status, r->resp) != MHD_YES)

@@ -35,6 +35,8 @@ struct serve_opts {
     long long session_idle; /* minutes */
     long long session_max;  /* hours */
     long long hash_slots;   /* concurrent Argon2id */
+    long long step_up;      /* seconds a TOTP counts as fresh */
+    long long login_rate;   /* sign-in attempts per IP per minute */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

@@ -176,14 +176,54 @@ sink_write(char *p, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* Fill out from a finished curl handle and the sinks. */
+static void
+finish(CURL *c, CURLcode rc, const char *what, struct sink *b, struct sink *h,
+       struct http *out)
+{
+    if (rc != CURLE_OK)
+        fail_msg("%s: %s", what, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    out->body = b->p ? b->p : calloc(1, 1);
+    out->len = b->n;
+    out->headers = h->p ? h->p : calloc(1, 1);
+    out->json = json_loadb(out->body, out->len, 0, NULL);
+}
+
+static void
+setup_handle(CURL *c, struct server *s, const char *method, const char *path,
+             const char *body, size_t len, struct curl_slist *list,
+             struct sink *b, struct sink *h)
+{
+    char url[4096];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    } else {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+        curl_easy_setopt(c, CURLOPT_HTTPGET, strcmp(method, "GET") == 0);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+}
+
 void
 http_req(struct server *s, const char *method, const char *path,
          const char *ctype, const char *body, size_t len, struct http *out)
 {
     memset(out, 0, sizeof(*out));
     CURL *c = curl_easy_init();
-    char url[4096], hdr[256];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+    char hdr[256];
     struct sink b = {0}, h = {0};
     struct curl_slist *list = NULL;
     if (ctype) {
@@ -191,31 +231,75 @@ http_req(struct server *s, const char *method, const char *path,
         list = curl_slist_append(list, hdr);
     }
     list = curl_slist_append(list, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, sink_write);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    setup_handle(c, s, method, path, body, len, list, &b, &h);
     CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK)
-        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_slist_free_all(list);
+    finish(c, rc, path, &b, &h, out);
     curl_easy_cleanup(c);
-    out->body = b.p ? b.p : calloc(1, 1);
-    out->len = b.n;
-    out->headers = h.p ? h.p : calloc(1, 1);
-    out->json = json_loadb(out->body, out->len, 0, NULL);
+}
+
+void
+client_init(struct client *cl)
+{
+    memset(cl, 0, sizeof(*cl));
+    cl->curl = curl_easy_init();
+    curl_easy_setopt(cl->curl, CURLOPT_COOKIEFILE, ""); /* cookie engine */
+}
+
+void
+client_free(struct client *cl)
+{
+    curl_easy_cleanup(cl->curl);
+    cl->curl = NULL;
+}
+
+bool
+client_cookie(struct client *cl, const char *name, char *out, size_t n)
+{
+    struct curl_slist *list = NULL;
+    bool found = false;
+    curl_easy_getinfo(cl->curl, CURLINFO_COOKIELIST, &list);
+    for (struct curl_slist *p = list; p && !found; p = p->next) {
+        /* Netscape format: 7 tab-separated fields, name and value last */
+        const char *f = p->data;
+        for (int i = 0; i < 5 && f; i++) {
+            f = strchr(f, '\t');
+            f = f ? f + 1 : NULL;
+        }
+        size_t len = strlen(name);
+        if (f && !strncmp(f, name, len) && f[len] == '\t') {
+            snprintf(out, n, "%s", f + len + 1);
+            found = true;
+        }
+    }
+    curl_slist_free_all(list);
+    return found;
+}
+
+void
+client_req(struct server *s, struct client *cl, const char *method,
+           const char *path, const char *json, struct http *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sink b = {0}, h = {0};
+    struct curl_slist *list = curl_slist_append(NULL, "Expect:");
+    char hdr[200];
+    if (json)
+        list = curl_slist_append(list, "Content-Type: application/json");
+    if (cl->csrf[0]) {
+        snprintf(hdr, sizeof(hdr), "X-CSRF-Token: %s", cl->csrf);
+        list = curl_slist_append(list, hdr);
+    }
+    if (cl->extra_header)
+        list = curl_slist_append(list, cl->extra_header);
+    setup_handle(cl->curl, s, method, path, json, json ? strlen(json) : 0, list,
+                 &b, &h);
+    CURLcode rc = curl_easy_perform(cl->curl);
+    curl_slist_free_all(list);
+    finish(cl->curl, rc, path, &b, &h, out);
+    const char *csrf = json_string_value(json_object_get(out->json, "csrf"));
+    if (csrf)
+        snprintf(cl->csrf, sizeof(cl->csrf), "%s", csrf);
 }
 
 void

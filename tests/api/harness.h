@@ -53,6 +53,21 @@ void http_req(struct server *s, const char *method, const char *path,
               const char *ctype, const char *body, size_t len,
               struct http *out);
 void http_get(struct server *s, const char *path, struct http *out);
+/* A browser-like client: keeps cookies, sends its CSRF token. */
+struct client {
+    void *curl;               /* CURL handle with a cookie engine */
+    char csrf[128];           /* sent as X-CSRF-Token when set */
+    const char *extra_header; /* one more request header, or NULL */
+};
+void client_init(struct client *c);
+void client_free(struct client *c);
+/* A JSON request (body may be NULL). Picks up "csrf" from JSON answers. */
+void client_req(struct server *s, struct client *c, const char *method,
+                const char *path, const char *json, struct http *out);
+
+/* The value of the client's cookie name into out; false when absent. */
+bool client_cookie(struct client *c, const char *name, char *out, size_t n);
+
 /* Header value (first), case-insensitive name; NULL when absent. Static
  * buffer: copy it before the next call. */
 const char *http_header(const struct http *h, const char *name);

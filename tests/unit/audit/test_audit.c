@@ -26,6 +26,7 @@
 #include "tenants/tenants.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ struct fixture {
     char dir[64];
     struct store *platform;
     struct store *st; /* tenant 0001's store */
+    int64_t tenant_id;
 };
 
 static int
@@ -53,6 +55,7 @@ setup(void **state)
                       "静岡県", &t) ||
         pool_tenant(t.id, &f.st))
         return -1;
+    f.tenant_id = t.id;
     err_clear();
     *state = &f;
     return 0;
@@ -285,6 +288,48 @@ test_hand_made_entry_with_control_characters_verifies(void **state)
     const struct audit_entry e = {"user:\t1", "auth.login", NULL,
                                   NULL,       NULL,         NULL};
     assert_int_equal(append_rc(f->st, &e), ERR_INVALID);
+}
+
+struct writer {
+    int64_t tenant_id;
+    enum err rc;
+};
+
+/* 50 appends on this thread's own connection (no cmocka asserts here). */
+static void *
+write_fifty(void *arg)
+{
+    struct writer *w = arg;
+    struct store *st;
+    const struct audit_entry e = {"system", "meter.read", "meter:1",
+                                  NULL,     NULL,         NULL};
+    w->rc = pool_tenant(w->tenant_id, &st);
+    for (int i = 0; i < 50 && !w->rc; i++) {
+        if (!(w->rc = store_tx_begin(st)) && !(w->rc = audit_append(st, &e)))
+            w->rc = store_tx_commit(st);
+        if (w->rc)
+            store_tx_rollback(st);
+    }
+    pool_thread_release();
+    return NULL;
+}
+
+static void
+test_concurrent_writers_keep_one_chain(void **state)
+{
+    struct fixture *f = *state;
+    struct writer w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct writer){f->tenant_id, ERR_OK};
+        assert_int_equal(pthread_create(&th[i], NULL, write_fifty, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].rc, ERR_OK);
+    }
+    char head[AUDIT_HASH_HEX];
+    assert_int_equal(verify_count(f->st, head), 200);
 }
 
 /* ---- tampering ----------------------------------------------------------- */
@@ -781,6 +826,7 @@ main(void)
         T(test_platform_chain_covers_tenant_create),
         T(test_audit_record_writes_chained_entry),
         T(test_hand_made_entry_with_control_characters_verifies),
+        T(test_concurrent_writers_keep_one_chain),
         T(test_edited_detail_is_detected_at_that_entry),
         T(test_edited_timestamp_or_null_field_is_detected),
         T(test_deleted_middle_entry_is_detected_as_gap),

@@ -1,0 +1,588 @@
+/*
+ * test_auth.c — a stolen password is not enough.
+ *
+ * A real server with two tenants. Accounts are made with `pilotlight user
+ * create`, second factors are set up through the enrolment API, and codes
+ * come from `pilotlight totp`. Each test states one promise of the identity
+ * module; the last ones check the audit chain those tests left behind.
+ */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static struct server srv;
+
+struct account {
+    const char *tenant;
+    char login[64];
+    char password[64];
+    char secret[64];
+    int64_t last_step; /* last TOTP step used, to avoid replays */
+};
+
+/* separate admins so no account needs more than 3 codes in 90 s */
+static struct account admin_a, admin_a2, admin_a3, admin_a4, admin_b, reader_a;
+
+/* `pilotlight user create`, capturing the printed initial password. */
+static void
+make_user(const char *tenant, const char *login, const char *role,
+          struct account *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->tenant = tenant;
+    snprintf(a->login, sizeof(a->login), "%s", login);
+    const char *args[] = {"user",     "create",       "--data",  srv.data,
+                          "--tenant", tenant,         "--login", login,
+                          "--name",   "テスト利用者", "--role",  role,
+                          NULL};
+    char *out, *err;
+    int rc = cli_run(args, &out, &err);
+    if (rc != 0)
+        fail_msg("user create: %s", err);
+    const char *p = strstr(out, "initial password: ");
+    assert_non_null(p);
+    sscanf(p + strlen("initial password: "), "%63s", a->password);
+    free(out);
+    free(err);
+}
+
+/* A code for the next unused step (waits for a new step when needed). */
+static void
+fresh_code(struct account *a, char code[8])
+{
+    int64_t now = (int64_t)time(NULL), step = now / 30;
+    int64_t want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
+    if (want > step + 1) { /* used up the window: wait for the next step */
+        sleep((unsigned)(30 - now % 30 + 1));
+        now = (int64_t)time(NULL);
+        step = now / 30;
+        want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
+    }
+    char t[32];
+    snprintf(t, sizeof(t), "%lld", (long long)(want * 30));
+    const char *args[] = {"totp", "--secret", a->secret, "--time", t, NULL};
+    char *out, *err;
+    assert_int_equal(cli_run(args, &out, &err), 0);
+    snprintf(code, 8, "%.6s", out);
+    free(out);
+    free(err);
+    a->last_step = want;
+}
+
+static void
+post_login(struct client *c, const struct account *a, const char *password,
+           struct http *h)
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"tenant\":\"%s\",\"login_id\":\"%s\",\"password\":\"%s\"}",
+             a->tenant, a->login, password);
+    client_req(&srv, c, "POST", "/api/v1/auth/login", body, h);
+}
+
+static void
+post_code(struct client *c, const char *path, const char *code, struct http *h)
+{
+    char body[64];
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+    client_req(&srv, c, "POST", path, body, h);
+}
+
+/* First sign-in: password, then enrolment with a code from the secret. */
+static void
+enroll(struct account *a)
+{
+    struct client c;
+    struct http h;
+    client_init(&c);
+    post_login(&c, a, a->password, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
+                        "enroll");
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/auth/enroll", NULL, &h);
+    assert_int_equal(h.status, 200);
+    snprintf(a->secret, sizeof(a->secret), "%s",
+             json_string_value(json_object_get(h.json, "secret")));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(h.json, "otpauth_uri")),
+               "otpauth://totp/"));
+    http_free(&h);
+    char code[8];
+    fresh_code(a, code);
+    post_code(&c, "/api/v1/auth/enroll", code, &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "recovery_codes")),
+                     10);
+    http_free(&h);
+    client_free(&c);
+}
+
+/* Password + code: a full session in c. */
+static void
+sign_in(struct client *c, struct account *a)
+{
+    struct http h;
+    client_init(c);
+    post_login(c, a, a->password, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
+                        "mfa");
+    http_free(&h);
+    char code[8];
+    fresh_code(a, code);
+    post_code(c, "/api/v1/auth/totp", code, &h);
+    if (h.status != 200)
+        fail_msg("totp: %ld %s", h.status, h.body);
+    http_free(&h);
+}
+
+static void
+run_ok(const char *const *args)
+{
+    char *out, *err;
+    if (cli_run(args, &out, &err) != 0)
+        fail_msg("%s %s: %s", args[0], args[1], err);
+    free(out);
+    free(err);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    server_prepare(&srv);
+    const char *t1[] = {"tenant", "create", "--data", srv.data,
+                        "--code", "0001",   "--name", "テストガス株式会社",
+                        NULL};
+    const char *t2[] = {"tenant", "create", "--data", srv.data,
+                        "--code", "0002",   "--name", "別府プロパン有限会社",
+                        NULL};
+    run_ok(t1);
+    run_ok(t2);
+    make_user("0001", "admin", "admin", &admin_a);
+    make_user("0001", "admin2", "admin", &admin_a2);
+    make_user("0001", "admin3", "admin", &admin_a3);
+    make_user("0001", "admin4", "admin", &admin_a4);
+    make_user("0001", "yamada", "reader", &reader_a);
+    make_user("0002", "admin", "admin", &admin_b);
+    const char *extra[] = {"--login-rate", "100000", "--step-up", "3", NULL};
+    server_start(&srv, extra);
+    enroll(&admin_a);
+    enroll(&admin_a2);
+    enroll(&admin_a3);
+    enroll(&admin_a4);
+    enroll(&reader_a);
+    enroll(&admin_b);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    server_down(&srv);
+    return 0;
+}
+
+static void
+test_password_alone_reaches_no_tenant_route(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    client_init(&c);
+    post_login(&c, &admin_a, admin_a.password, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    static const char *const paths[] = {"/api/v1/users", "/api/v1/auth/me",
+                                        "/api/v1/notices", "/api/v1/users/1"};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        client_req(&srv, &c, "GET", paths[i], NULL, &h);
+        assert_problem(&h, 401, "auth.mfa_required");
+        http_free(&h);
+    }
+    client_req(&srv, &c, "GET", "/api/v1/auth/enroll", NULL, &h);
+    assert_int_equal(h.status, 401); /* no re-enrolment behind a password */
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_no_session_gets_401(void **state)
+{
+    (void)state;
+    struct http h;
+    http_get(&srv, "/api/v1/users", &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+}
+
+static void
+test_wrong_and_replayed_codes_fail(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    client_init(&c);
+    post_login(&c, &admin_a, admin_a.password, &h);
+    http_free(&h);
+    post_code(&c, "/api/v1/auth/totp", "000000", &h);
+    assert_problem(&h, 401, "auth.totp_invalid");
+    http_free(&h);
+    /* the code that enrolment or an earlier sign-in already used */
+    char t[32], *out, *err;
+    snprintf(t, sizeof(t), "%lld", (long long)(admin_a.last_step * 30));
+    const char *args[] = {"totp",   "--secret", admin_a.secret,
+                          "--time", t,          NULL};
+    assert_int_equal(cli_run(args, &out, &err), 0);
+    char used[8];
+    snprintf(used, sizeof(used), "%.6s", out);
+    free(out);
+    free(err);
+    post_code(&c, "/api/v1/auth/totp", used, &h);
+    assert_problem(&h, 401, "auth.totp_replay");
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
+    assert_int_equal(h.status, 401);
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_full_sign_in_then_sign_out(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_a);
+    client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(h.json, "user"), "login_id")),
+                        "admin");
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "users")), 5);
+    http_free(&h);
+    client_req(&srv, &c, "POST", "/api/v1/auth/logout", "{}", &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+    client_free(&c);
+}
+
+/* Same status and body (but the request id) for every kind of failure. */
+static void
+test_unknown_and_known_ids_look_the_same(void **state)
+{
+    (void)state;
+    struct account ghost = {.tenant = "0001", .login = "nobody-here"};
+    struct account no_tenant = {.tenant = "9999", .login = "admin"};
+    struct account *who[] = {&admin_b, &ghost, &no_tenant};
+    char first[1024] = "";
+    double ms[3];
+    for (int i = 0; i < 3; i++) {
+        struct client c;
+        struct http h;
+        client_init(&c);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        post_login(&c, who[i], "wrong password 123", &h);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ms[i] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+        assert_problem(&h, 401, "auth.failed");
+        json_object_del(h.json, "request_id");
+        char *body = json_dumps(h.json, JSON_SORT_KEYS);
+        if (i == 0)
+            snprintf(first, sizeof(first), "%s", body);
+        else
+            assert_string_equal(body, first);
+        free(body);
+        http_free(&h);
+        client_free(&c);
+    }
+    /* all three paid for one Argon2id run: within a factor of 3 */
+    for (int i = 1; i < 3; i++)
+        if (ms[i] < ms[0] / 3 || ms[i] > ms[0] * 3)
+            fail_msg("timing differs: %.1f ms vs %.1f ms", ms[i], ms[0]);
+}
+
+static void
+test_lockout_then_admin_unlock(void **state)
+{
+    (void)state;
+    struct account victim;
+    make_user("0001", "locked-user", "office", &victim);
+    struct client c;
+    struct http h;
+    client_init(&c);
+    for (int i = 0; i < 5; i++) {
+        post_login(&c, &victim, "not the password!", &h);
+        assert_problem(&h, 401, "auth.failed");
+        http_free(&h);
+    }
+    /* the right password is refused too, and says when to retry */
+    post_login(&c, &victim, victim.password, &h);
+    assert_problem(&h, 423, "auth.locked");
+    assert_non_null(http_header(&h, "retry-after"));
+    http_free(&h);
+    const char *unlock[] = {"user",    "unlock",      "--data",
+                            srv.data,  "--tenant",    "0001",
+                            "--login", "locked-user", NULL};
+    run_ok(unlock);
+    post_login(&c, &victim, victim.password, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    client_free(&c);
+}
+
+/* The 2023 attack: real passwords for many accounts, no second factor. */
+static void
+test_twenty_stolen_passwords_get_no_session(void **state)
+{
+    (void)state;
+    struct account acc[20];
+    for (int i = 0; i < 20; i++) {
+        char login[32];
+        snprintf(login, sizeof(login), "staff%02d", i);
+        make_user("0001", login, "office", &acc[i]);
+        struct client setup_c;
+        struct http h;
+        client_init(&setup_c); /* each account has its factor set up */
+        post_login(&setup_c, &acc[i], acc[i].password, &h);
+        http_free(&h);
+        client_req(&srv, &setup_c, "GET", "/api/v1/auth/enroll", NULL, &h);
+        snprintf(acc[i].secret, sizeof(acc[i].secret), "%s",
+                 json_string_value(json_object_get(h.json, "secret")));
+        http_free(&h);
+        char code[8];
+        fresh_code(&acc[i], code);
+        post_code(&setup_c, "/api/v1/auth/enroll", code, &h);
+        assert_int_equal(h.status, 200);
+        http_free(&h);
+        client_free(&setup_c);
+    }
+    int sessions = 0;
+    for (int i = 0; i < 20; i++) {
+        struct client c;
+        struct http h;
+        client_init(&c);
+        post_login(&c, &acc[i], acc[i].password, &h);
+        http_free(&h);
+        post_code(&c, "/api/v1/auth/totp", "123456", &h); /* a guess */
+        http_free(&h);
+        client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
+        sessions += h.status == 200;
+        http_free(&h);
+        client_free(&c);
+    }
+    assert_int_equal(sessions, 0);
+}
+
+static void
+test_other_tenants_ids_are_404_not_403(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_b);             /* tenant 0002 has one user, id 1 */
+    for (int id = 3; id <= 25; id++) { /* ids that exist only in 0001 */
+        char path[64];
+        snprintf(path, sizeof(path), "/api/v1/users/%d", id);
+        client_req(&srv, &c, "GET", path, NULL, &h);
+        assert_problem(&h, 404, "auth.user_not_found");
+        http_free(&h);
+    }
+    client_free(&c);
+}
+
+static void
+test_cookie_moved_to_another_tenant_is_refused(void **state)
+{
+    (void)state;
+    struct client c;
+    char value[256], raw[1024], out[4096];
+    sign_in(&c, &admin_a2);
+    assert_true(client_cookie(&c, "pl_session", value, sizeof(value)));
+    assert_true(!strncmp(value, "1.", 2)); /* tenant 0001 has id 1 */
+    /* the same valid token, presented as tenant 2's */
+    int n = snprintf(raw, sizeof(raw),
+                     "GET /api/v1/users HTTP/1.1\r\nHost: t\r\n"
+                     "Cookie: pl_session=2.%s\r\nConnection: close\r\n\r\n",
+                     value + 2);
+    raw_exchange(srv.port, raw, (size_t)n, out, sizeof(out), 3000);
+    assert_non_null(strstr(out, "HTTP/1.1 401"));
+    assert_non_null(strstr(out, "auth.required"));
+    n = snprintf(raw, sizeof(raw),
+                 "GET /api/v1/users HTTP/1.1\r\nHost: t\r\n"
+                 "Cookie: pl_session=%s\r\nConnection: close\r\n\r\n",
+                 value);
+    raw_exchange(srv.port, raw, (size_t)n, out, sizeof(out), 3000);
+    assert_non_null(strstr(out, "HTTP/1.1 200")); /* where it belongs */
+    client_free(&c);
+}
+
+static void
+test_csrf_token_is_required_for_changes(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_a3);
+    char saved[128];
+    snprintf(saved, sizeof(saved), "%s", c.csrf);
+    c.csrf[0] = '\0';
+    client_req(&srv, &c, "POST", "/api/v1/users/2/revoke-sessions", "{}", &h);
+    assert_problem(&h, 403, "auth.csrf");
+    http_free(&h);
+    snprintf(c.csrf, sizeof(c.csrf), "%s", "not-the-token");
+    client_req(&srv, &c, "POST", "/api/v1/users/2/revoke-sessions", "{}", &h);
+    assert_problem(&h, 403, "auth.csrf");
+    http_free(&h);
+    snprintf(c.csrf, sizeof(c.csrf), "%s", saved);
+    c.extra_header = "Sec-Fetch-Site: cross-site";
+    client_req(&srv, &c, "POST", "/api/v1/users/2/revoke-sessions", "{}", &h);
+    assert_problem(&h, 403, "auth.csrf");
+    http_free(&h);
+    c.extra_header = NULL;
+    client_req(&srv, &c, "POST", "/api/v1/users/2/revoke-sessions", "{}", &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_reader_role_is_forbidden_user_admin(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &reader_a);
+    client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    client_req(&srv, &c, "POST", "/api/v1/users/1/unlock", "{}", &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_int_equal(h.status, 200); /* their own session still works */
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_dangerous_change_needs_fresh_code(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_a4);
+    sleep(4); /* the server runs with --step-up 3 */
+    const char *body = "{\"login_id\":\"newcomer\",\"display_name\":"
+                       "\"新人\",\"role\":\"office\",\"password\":"
+                       "\"ガス検針は毎月二十日に行います\"}";
+    client_req(&srv, &c, "POST", "/api/v1/users", body, &h);
+    assert_problem(&h, 403, "auth.step_up_required");
+    http_free(&h);
+    char code[8];
+    fresh_code(&admin_a4, code);
+    post_code(&c, "/api/v1/auth/step-up", code, &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    client_req(&srv, &c, "POST", "/api/v1/users", body, &h);
+    assert_int_equal(h.status, 201);
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_weak_password_refused_for_new_user(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_a2);
+    const char *body = "{\"login_id\":\"weakling\",\"display_name\":"
+                       "\"弱い\",\"role\":\"office\",\"password\":"
+                       "\"password1234\"}";
+    client_req(&srv, &c, "POST", "/api/v1/users", body, &h);
+    assert_problem(&h, 422, "invalid");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(h.json, "errors"), 0), "code")),
+        "common");
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_audit_chain_verifies_then_catches_an_edit(void **state)
+{
+    (void)state;
+    const char *verify[] = {"audit",    "verify", "--data", srv.data,
+                            "--tenant", "0001",   NULL};
+    char *out, *err;
+    assert_int_equal(cli_run(verify, &out, &err), 0);
+    assert_non_null(strstr(out, "intact"));
+    free(out);
+    free(err);
+    const char *list[] = {"audit", "list",    "--data", srv.data, "--tenant",
+                          "0001",  "--limit", "500",    NULL};
+    assert_int_equal(cli_run(list, &out, &err), 0);
+    static const char *const actions[] = {
+        "auth.login_failed", "auth.password_ok",  "auth.totp_failed",
+        "auth.login",        "auth.mfa_enrolled", "auth.logout",
+        "auth.denied",       "auth.step_up",      "user.create",
+        "user.unlock"};
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (!strstr(out, actions[i]))
+            fail_msg("no %s in the audit log", actions[i]);
+    free(out);
+    free(err);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 %s/tenants/1.db \"DROP TRIGGER audit_log_no_update; "
+             "UPDATE audit_log SET actor = 'someone-else' WHERE id = 3\"",
+             srv.data);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(cli_run(verify, &out, &err), 1);
+    assert_non_null(strstr(out, "entry 3"));
+    free(out);
+    free(err);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_password_alone_reaches_no_tenant_route),
+        cmocka_unit_test(test_no_session_gets_401),
+        cmocka_unit_test(test_wrong_and_replayed_codes_fail),
+        cmocka_unit_test(test_full_sign_in_then_sign_out),
+        cmocka_unit_test(test_unknown_and_known_ids_look_the_same),
+        cmocka_unit_test(test_lockout_then_admin_unlock),
+        cmocka_unit_test(test_twenty_stolen_passwords_get_no_session),
+        cmocka_unit_test(test_other_tenants_ids_are_404_not_403),
+        cmocka_unit_test(test_cookie_moved_to_another_tenant_is_refused),
+        cmocka_unit_test(test_csrf_token_is_required_for_changes),
+        cmocka_unit_test(test_reader_role_is_forbidden_user_admin),
+        cmocka_unit_test(test_dangerous_change_needs_fresh_code),
+        cmocka_unit_test(test_weak_password_refused_for_new_user),
+        cmocka_unit_test(test_audit_chain_verifies_then_catches_an_edit),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
