@@ -14,9 +14,11 @@ extern const struct route system_routes[];
 extern const struct route auth_routes[];
 extern const struct route auth_mfa_routes[];
 extern const struct route users_routes[];
+extern const struct route audit_routes[];
 
 static const struct route *const tables[] = {
-    system_routes, auth_routes, auth_mfa_routes, users_routes, NULL,
+    system_routes, auth_routes,  auth_mfa_routes,
+    users_routes,  audit_routes, NULL,
 };
 
 struct router *

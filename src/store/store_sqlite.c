@@ -135,6 +135,7 @@ store_path(const struct store *st)
 enum err
 store_prepare(struct store *st, const char *sql, struct stmt **out)
 {
+    *out = NULL; /* so a caller's stmt_done() after a failure is harmless */
     for (size_t i = 0; i < st->ncache; i++) {
         struct stmt *c = st->cache[i];
         if (c->key == sql) {

@@ -530,6 +530,46 @@ test_weak_password_refused_for_new_user(void **state)
 }
 
 static void
+test_admin_searches_the_audit_log(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    sign_in(&c, &admin_a3);
+    client_req(&srv, &c, "GET", "/api/v1/audit?action=auth.&limit=5", NULL, &h);
+    assert_int_equal(h.status, 200);
+    json_t *entries = json_object_get(h.json, "entries");
+    assert_int_equal(json_array_size(entries), 5);
+    int64_t prev = INT64_MAX;
+    for (size_t i = 0; i < 5; i++) {
+        json_t *e = json_array_get(entries, i);
+        assert_true(!strncmp(json_string_value(json_object_get(e, "action")),
+                             "auth.", 5));
+        int64_t id = json_integer_value(json_object_get(e, "id"));
+        assert_true(id < prev); /* newest first */
+        prev = id;
+    }
+    json_int_t next =
+        json_integer_value(json_object_get(h.json, "next_before"));
+    assert_int_equal(next, prev);
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/audit?actor=user:1&action=auth.login",
+               NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_true(json_array_size(json_object_get(h.json, "entries")) >= 1);
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/audit?limit=0", NULL, &h);
+    assert_problem(&h, 422, "invalid");
+    http_free(&h);
+    client_free(&c);
+    sign_in(&c, &reader_a);
+    client_req(&srv, &c, "GET", "/api/v1/audit", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
 test_audit_chain_verifies_then_catches_an_edit(void **state)
 {
     (void)state;
@@ -582,6 +622,7 @@ main(void)
         cmocka_unit_test(test_reader_role_is_forbidden_user_admin),
         cmocka_unit_test(test_dangerous_change_needs_fresh_code),
         cmocka_unit_test(test_weak_password_refused_for_new_user),
+        cmocka_unit_test(test_admin_searches_the_audit_log),
         cmocka_unit_test(test_audit_chain_verifies_then_catches_an_edit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
