@@ -26,6 +26,7 @@ static const struct command {
     {"serve", serve_main, "serve the operator console and JSON API"},
     {"tenant", tenant_main, "create, list and show tenants (retailers)"},
     {"user", user_main, "create, list, disable, unlock tenant users"},
+    {"operator", operator_main, "the same for platform operators (support)"},
     {"audit", audit_main, "verify and list the hash-chained audit log"},
     {"totp", totp_main, "print the current one-time code of a secret"},
     {"seed", seed_main, "fill an empty data dir with realistic demo data"},

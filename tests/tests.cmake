@@ -29,7 +29,8 @@ foreach(src ${PL_UNIT_TESTS})
 endforeach()
 
 file(GLOB PL_API_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/api/test_*.c)
-add_library(plharness STATIC ${CMAKE_SOURCE_DIR}/tests/api/harness.c)
+add_library(plharness STATIC ${CMAKE_SOURCE_DIR}/tests/api/harness.c
+            ${CMAKE_SOURCE_DIR}/tests/api/accounts.c)
 target_link_libraries(plharness PUBLIC PkgConfig::CMOCKA PkgConfig::CURL
                       PkgConfig::JANSSON)
 foreach(src ${PL_API_TESTS})

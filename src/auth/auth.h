@@ -30,12 +30,24 @@ struct auth_config {
     unsigned hash_slots; /* concurrent Argon2id computations */
 };
 
-/* What an authenticated request carries (req_auth()). */
+/*
+ * What an authenticated request carries (req_auth()). Three kinds:
+ *   a tenant user      st = the tenant's store, user = the user
+ *   an operator        operator = true, st = the platform store, user = the
+ *                      operator (platform users), tenant.code = "op"
+ *   support access     an operator acting in a tenant under a support grant:
+ *                      st = the tenant's store, user.role = "admin" with
+ *                      grant_access "read" (GET only) or "write"
+ */
 struct auth_ctx {
     struct tenant tenant;
-    struct store *st; /* the tenant's store (this thread's connection) */
+    struct store *st; /* the store this request works in */
     struct user user;
     struct session sess;
+    bool operator;        /* the signed-in person is a platform operator */
+    char grant_access[8]; /* "read"/"write" under a support grant, or "" */
+    int64_t grant_id;
+    char actor[96]; /* for audit: "user:12", "operator:3:alice" */
 };
 
 /* Install config and the authorizer; call once at start-up. */

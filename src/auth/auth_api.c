@@ -35,6 +35,7 @@
 #include <time.h>
 
 struct login_try {
+    bool operator; /* the platform operators' realm (/api/v1/operator) */
     const char *tenant, *login_id, *password;
     char key[160];
     struct tenant t;
@@ -55,7 +56,10 @@ read_login(struct req *r, struct login_try *l)
     static const char *const allowed[] = {"tenant", "login_id", "password",
                                           NULL};
     jcheck_only(&c, body, allowed);
-    jcheck_str(&c, body, "tenant", 32, JSTR_REQUIRED, &l->tenant);
+    if (l->operator)
+        l->tenant = "op"; /* shorter than any tenant code: keys never clash */
+    else
+        jcheck_str(&c, body, "tenant", 32, JSTR_REQUIRED, &l->tenant);
     jcheck_str(&c, body, "login_id", USER_LOGIN_MAX, JSTR_REQUIRED,
                &l->login_id);
     jcheck_str(&c, body, "password", PASSWORD_MAX_CHARS * 2, JSTR_REQUIRED,
@@ -77,11 +81,12 @@ check_password(struct login_try *l)
     }
     struct store *platform;
     bool ok = false;
-    if (!pool_platform(&platform) &&
-        !tenant_find_code(platform, l->tenant, &l->t) &&
-        !pool_tenant(l->t.id, &l->st) &&
-        !user_find_login(l->st, l->login_id, &l->u))
-        l->user_found = true;
+    if (l->operator&& !pool_platform(&l->st))
+        l->user_found = !user_find_login(l->st, l->login_id, &l->u);
+    else if (!l->operator&& !pool_platform(&platform) &&
+             !tenant_find_code(platform, l->tenant, &l->t) &&
+             !pool_tenant(l->t.id, &l->st))
+        l->user_found = !user_find_login(l->st, l->login_id, &l->u);
     if (l->user_found)
         ok = crypto_pw_verify(l->u.password_hash, norm);
     else
@@ -140,10 +145,11 @@ auth_start_session(struct req *r, struct store *st, const struct user *u,
 }
 
 static enum err
-post_login(struct req *r)
+do_login(struct req *r, bool operator)
 {
     struct login_try l;
     memset(&l, 0, sizeof(l));
+    l.operator= operator;
     enum err rc = read_login(r, &l);
     if (rc)
         return rc;
@@ -167,11 +173,26 @@ post_login(struct req *r)
                        json_pack("{s:b}", "known_user", l.user_found));
         return err_fail(ERR_AUTH_FAILED, "sign-in failed");
     }
-    char actor[48];
-    snprintf(actor, sizeof(actor), "user:%" PRId64, l.u.id);
+    char actor[96];
+    snprintf(
+        actor,
+        sizeof(actor), operator? "operator:%" PRId64 ":%s" : "user:%" PRId64,
+        l.u.id, l.u.login_id);
     auth_audit(r, l.st, actor, "auth.password_ok", l.u.login_id, NULL);
     const char *stage = l.u.totp_secret[0] ? "mfa" : "enroll";
-    return auth_start_session(r, l.st, &l.u, l.t.id, stage, NULL);
+    return auth_start_session(r, l.st, &l.u, operator? 0 : l.t.id, stage, NULL);
+}
+
+static enum err
+post_login(struct req *r)
+{
+    return do_login(r, false);
+}
+
+static enum err
+post_op_login(struct req *r)
+{
+    return do_login(r, true);
 }
 
 enum err
@@ -205,7 +226,7 @@ post_logout(struct req *r)
     }
     auth_audit(r, a->st, NULL, "auth.logout", a->user.login_id, NULL);
     resp_empty(r, 204);
-    auth_set_cookie(r, 0, NULL);
+    auth_set_cookie(r, a->operator? 0 : a->tenant.id, NULL);
     return ERR_OK;
 }
 
@@ -225,6 +246,14 @@ static enum err
 get_me(struct req *r)
 {
     struct auth_ctx *a = auth_ctx(r);
+    if (a->operator) {
+        resp_json(r, 200,
+                  json_pack("{s:o, s:s, s:s, s:I}", "operator",
+                            auth_user_json(&a->user), "realm", "operator",
+                            "csrf", a->sess.csrf, "session_expires_at",
+                            (json_int_t)a->sess.expires_at));
+        return ERR_OK;
+    }
     resp_json(r, 200,
               json_pack("{s:o, s:{s:s, s:s}, s:s, s:I}", "user",
                         auth_user_json(&a->user), "tenant", "code",
@@ -241,6 +270,11 @@ const struct route auth_routes[] = {
      "auth.login", 0},
     {"POST", "/api/v1/auth/logout", post_logout, AUTH_BODY_MAX, PERM_ANY,
      "auth.logout", 0},
-    {"GET", "/api/v1/auth/me", get_me, 0, PERM_SESSION, NULL, 0},
+    {"GET", "/api/v1/auth/me", get_me, 0, PERM_SESSION, NULL, ROUTE_NO_SUPPORT},
+    {"POST", "/api/v1/operator/login", post_op_login, AUTH_BODY_MAX, NULL,
+     "auth.login", 0},
+    {"POST", "/api/v1/operator/logout", post_logout, AUTH_BODY_MAX, PERM_OP_ANY,
+     "auth.logout", 0},
+    {"GET", "/api/v1/operator/me", get_me, 0, PERM_OP_SESSION, NULL, 0},
     ROUTES_END,
 };

@@ -4,6 +4,7 @@
  */
 #include "audit/audit.h"
 #include "auth/auth.h"
+#include "auth/grants.h"
 #include "auth/roles.h"
 #include "core/arena.h"
 #include "core/log.h"
@@ -47,26 +48,27 @@ auth_ctx(struct req *r)
 }
 
 static const char *
-cookie_name(void)
+cookie_name(bool operator)
 {
+    if (operator)
+        return cfg.secure_cookies ? "__Host-pl_op" : "pl_op";
     return cfg.secure_cookies ? "__Host-pl_session" : "pl_session";
 }
 
 void
 auth_set_cookie(struct req *r, int64_t tenant_id, const char *token)
 {
-    char v[256];
+    /* tenant_id 0: the operator realm's cookie, with no tenant prefix */
+    char v[256], value[96];
     const char *secure = cfg.secure_cookies ? "; Secure" : "";
-    if (token)
-        snprintf(v, sizeof(v),
-                 "%s=%" PRId64 ".%s; Path=/; HttpOnly; "
-                 "SameSite=Strict; Max-Age=%" PRId64 "%s",
-                 cookie_name(), tenant_id, token, cfg.absolute_s, secure);
+    if (token && tenant_id)
+        snprintf(value, sizeof(value), "%" PRId64 ".%s", tenant_id, token);
     else
-        snprintf(v, sizeof(v),
-                 "%s=; Path=/; HttpOnly; SameSite=Strict; "
-                 "Max-Age=0%s",
-                 cookie_name(), secure);
+        snprintf(value, sizeof(value), "%s", token ? token : "");
+    snprintf(v, sizeof(v),
+             "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%" PRId64 "%s",
+             cookie_name(tenant_id == 0), value, token ? cfg.absolute_s : 0,
+             secure);
     resp_header(r, "Set-Cookie", v);
 }
 
@@ -75,13 +77,10 @@ auth_audit(struct req *r, struct store *st, const char *actor,
            const char *action, const char *target, json_t *detail)
 {
     struct auth_ctx *a = auth_ctx(r);
-    char who[48];
-    if (!actor && a)
-        snprintf(who, sizeof(who), "user:%" PRId64, a->user.id);
     char *text =
         detail ? json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(detail);
-    struct audit_entry e = {actor ? actor : (a ? who : "anonymous"),
+    struct audit_entry e = {actor ? actor : (a ? a->actor : "anonymous"),
                             action,
                             target,
                             text,
@@ -113,10 +112,31 @@ parse_cookie(const char *v, int64_t *tenant_id, const char **token)
     return true;
 }
 
+/* An operator route's marker as the matching tenant-realm marker. */
+static const char *
+stage_marker(const char *perm)
+{
+    static const char *const map[][2] = {{PERM_OP_SESSION, PERM_SESSION},
+                                         {PERM_OP_MFA, PERM_MFA},
+                                         {PERM_OP_ENROLL, PERM_ENROLL},
+                                         {PERM_OP_ANY, PERM_ANY}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strcmp(perm, map[i][0]))
+            return map[i][1];
+    return perm;
+}
+
+static bool
+is_operator_route(const char *perm)
+{
+    return !strncmp(perm, "op.", 3);
+}
+
 /* Stage gate: which session stages a route's perm accepts. */
 static enum err
 check_stage(const char *perm, const char *stage)
 {
+    perm = stage_marker(perm);
     if (strcmp(perm, PERM_ANY) == 0)
         return ERR_OK;
     if (strcmp(perm, PERM_MFA) == 0)
@@ -151,35 +171,121 @@ check_csrf(struct req *r, const struct session *s)
     return ERR_OK;
 }
 
+/* The session and account of a cookie in store st. */
 static enum err
-load_session(struct req *r, struct auth_ctx *a)
+load_account(struct store *st, const char *token, struct auth_ctx *a)
+{
+    enum err rc = session_find(st, token, auth_now(), cfg.idle_s, &a->sess);
+    if (!rc)
+        rc = user_find_id(st, a->sess.user_id, &a->user);
+    if (rc == ERR_AUTH_USER_NOT_FOUND ||
+        (!rc && strcmp(a->user.status, "active") != 0))
+        return err_fail(ERR_AUTH_REQUIRED, "account no longer active");
+    return rc;
+}
+
+static enum err
+load_tenant_user(struct req *r, struct auth_ctx *a, const char *cookie)
 {
     int64_t tid;
     const char *token;
-    if (!parse_cookie(req_cookie(r, cookie_name()), &tid, &token))
+    struct store *platform;
+    if (!parse_cookie(cookie, &tid, &token))
         return err_fail(ERR_AUTH_REQUIRED, "no session");
     enum err rc = pool_tenant(tid, &a->st);
     if (rc == ERR_TENANT_NOT_FOUND)
         return err_fail(ERR_AUTH_REQUIRED, "no session");
     if (!rc)
-        rc = session_find(a->st, token, auth_now(), cfg.idle_s, &a->sess);
-    if (!rc)
-        rc = user_find_id(a->st, a->sess.user_id, &a->user);
-    if (rc == ERR_AUTH_USER_NOT_FOUND ||
-        (!rc && strcmp(a->user.status, "active") != 0))
-        return err_fail(ERR_AUTH_REQUIRED, "user no longer active");
-    struct store *platform;
+        rc = load_account(a->st, token, a);
     if (!rc && !(rc = pool_platform(&platform)))
         rc = tenant_find_id(platform, tid, &a->tenant);
+    snprintf(a->actor, sizeof(a->actor), "user:%" PRId64, a->user.id);
+    (void)r;
     return rc;
+}
+
+static enum err
+load_operator(struct auth_ctx *a, const char *cookie)
+{
+    if (!cookie || strlen(cookie) != CRYPTO_TOKEN_CHARS)
+        return err_fail(ERR_AUTH_REQUIRED, "no operator session");
+    enum err rc = pool_platform(&a->st);
+    if (!rc)
+        rc = load_account(a->st, cookie, a);
+    a->operator= true;
+    snprintf(a->tenant.code, sizeof(a->tenant.code), "op");
+    snprintf(a->actor, sizeof(a->actor), "operator:%" PRId64 ":%s", a->user.id,
+             a->user.login_id);
+    return rc;
+}
+
+/* An operator in a tenant under an active support grant. */
+static enum err
+grant_load(struct req *r, struct auth_ctx *a, const char *tenant_code,
+           const char *op_cookie)
+{
+    struct auth_ctx op;
+    struct grant g;
+    struct store *platform;
+    memset(&op, 0, sizeof(op));
+    enum err rc = load_operator(&op, op_cookie);
+    if (!rc && strcmp(op.sess.stage, "full") != 0)
+        rc = err_fail(ERR_AUTH_MFA_REQUIRED, "enter the one-time code");
+    if (!rc && !(rc = pool_platform(&platform)))
+        rc = tenant_find_code(platform, tenant_code, &a->tenant);
+    if (rc == ERR_TENANT_NOT_FOUND)
+        rc = err_fail(ERR_AUTH_FORBIDDEN, "no support grant");
+    if (!rc)
+        rc = pool_tenant(a->tenant.id, &a->st);
+    if (!rc)
+        rc = grant_find_active(a->st, op.user.login_id, auth_now(), &g);
+    if (rc)
+        return rc;
+    session_touch(platform, &op.sess, auth_now());
+    a->sess = op.sess; /* the operator's own session: CSRF, step-up */
+    a->user = op.user;
+    a->user.id = 0;
+    snprintf(a->user.role, sizeof(a->user.role), "admin");
+    snprintf(a->grant_access, sizeof(a->grant_access), "%s", g.access);
+    a->grant_id = g.id;
+    snprintf(a->actor, sizeof(a->actor), "%s", op.actor);
+    (void)r;
+    return ERR_OK;
+}
+
+void
+grant_audit_access(struct req *r, struct auth_ctx *a)
+{
+    auth_audit(r, a->st, NULL, "support.access", req_method(r),
+               json_pack("{s:I, s:s}", "grant", (json_int_t)a->grant_id,
+                         "access", a->grant_access));
+}
+
+static enum err
+load_session(struct req *r, struct auth_ctx *a, const struct route *rt)
+{
+    if (is_operator_route(rt->perm))
+        return load_operator(a, req_cookie(r, cookie_name(true)));
+    const char *tenant_cookie = req_cookie(r, cookie_name(false));
+    const char *support = req_header(r, "X-Support-Tenant");
+    if (tenant_cookie || !support)
+        return load_tenant_user(r, a, tenant_cookie);
+    return grant_load(r, a, support, req_cookie(r, cookie_name(true)));
 }
 
 static enum err
 check_permission(struct req *r, struct auth_ctx *a, const struct route *rt)
 {
-    const char *p = rt->perm;
+    const char *p = stage_marker(rt->perm);
     bool marker = !strcmp(p, PERM_SESSION) || !strcmp(p, PERM_MFA) ||
                   !strcmp(p, PERM_ENROLL) || !strcmp(p, PERM_ANY);
+    if (a->grant_access[0] &&
+        (marker || rt->flags & ROUTE_NO_SUPPORT ||
+         (strcmp(a->grant_access, "write") && strcmp(req_method(r), "GET") &&
+          strcmp(req_method(r), "HEAD"))))
+        return err_fail(ERR_AUTH_FORBIDDEN,
+                        "not allowed under a %s support grant",
+                        a->grant_access);
     if (!marker && !role_allows(a->user.role, p)) {
         auth_audit(r, a->st, NULL, "auth.denied", rt->pattern,
                    json_pack("{s:s, s:s, s:s}", "method", rt->method,
@@ -198,7 +304,7 @@ enum err
 auth_authorize(struct req *r, const struct route *rt)
 {
     struct auth_ctx *a = arena_alloc(req_arena(r), sizeof(*a));
-    enum err rc = load_session(r, a);
+    enum err rc = load_session(r, a, rt);
     if (!rc)
         rc = check_stage(rt->perm, a->sess.stage);
     if (!rc)
@@ -208,6 +314,9 @@ auth_authorize(struct req *r, const struct route *rt)
     req_set_auth(r, a);
     if ((rc = check_permission(r, a, rt)))
         return rc;
-    session_touch(a->st, &a->sess, auth_now());
+    if (a->grant_access[0])
+        grant_audit_access(r, a);
+    else
+        session_touch(a->st, &a->sess, auth_now());
     return ERR_OK;
 }

@@ -92,7 +92,8 @@ mfa_succeeded(struct req *r, struct auth_ctx *a, const char *action,
     }
     auth_audit(r, a->st, NULL, action, a->user.login_id,
                json_pack("{s:b}", "new_device", is_new));
-    return auth_start_session(r, a->st, &a->user, a->tenant.id, "full", extra);
+    return auth_start_session(r, a->st, &a->user, a->operator? 0 : a->tenant.id,
+                              "full", extra);
 }
 
 static enum err
@@ -267,6 +268,16 @@ const struct route auth_mfa_routes[] = {
     {"POST", "/api/v1/auth/enroll", post_enroll, MFA_BODY_MAX, PERM_ENROLL,
      "auth.mfa_enrolled", 0},
     {"POST", "/api/v1/auth/step-up", post_step_up, MFA_BODY_MAX, PERM_SESSION,
-     "auth.step_up", 0},
+     "auth.step_up", ROUTE_NO_SUPPORT},
+    /* the same steps for platform operators */
+    {"POST", "/api/v1/operator/totp", post_totp, MFA_BODY_MAX, PERM_OP_MFA,
+     "auth.login", 0},
+    {"POST", "/api/v1/operator/recovery", post_recovery, MFA_BODY_MAX,
+     PERM_OP_MFA, "auth.login_recovery", 0},
+    {"GET", "/api/v1/operator/enroll", get_enroll, 0, PERM_OP_ENROLL, NULL, 0},
+    {"POST", "/api/v1/operator/enroll", post_enroll, MFA_BODY_MAX,
+     PERM_OP_ENROLL, "auth.mfa_enrolled", 0},
+    {"POST", "/api/v1/operator/step-up", post_step_up, MFA_BODY_MAX,
+     PERM_OP_SESSION, "auth.step_up", 0},
     ROUTES_END,
 };

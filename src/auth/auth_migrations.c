@@ -11,55 +11,71 @@
 
 #include <stddef.h>
 
+/* The account tables, shared by tenant users and platform operators. */
+#define ACCOUNT_TABLES(ROLE_CHECK)                                             \
+    "CREATE TABLE users ("                                                     \
+    " id INTEGER PRIMARY KEY,"                                                 \
+    " login_id TEXT NOT NULL COLLATE NOCASE UNIQUE,"                           \
+    " display_name TEXT NOT NULL,"                                             \
+    " role TEXT NOT NULL CHECK (" ROLE_CHECK "),"                              \
+    " email TEXT,"                                                             \
+    " password_hash TEXT NOT NULL,"                                            \
+    " totp_secret TEXT,"                                                       \
+    " totp_pending TEXT,"                                                      \
+    " totp_last_step INTEGER NOT NULL DEFAULT 0,"                              \
+    " status TEXT NOT NULL DEFAULT 'active'"                                   \
+    "  CHECK (status IN ('active', 'disabled')),"                              \
+    " created_at TEXT NOT NULL,"                                               \
+    " updated_at TEXT NOT NULL);"                                              \
+    "CREATE TABLE recovery_codes ("                                            \
+    " user_id INTEGER NOT NULL REFERENCES users (id),"                         \
+    " code_hash TEXT NOT NULL,"                                                \
+    " used_at TEXT,"                                                           \
+    " PRIMARY KEY (user_id, code_hash));"                                      \
+    "CREATE TABLE sessions ("                                                  \
+    " token_hash TEXT NOT NULL PRIMARY KEY,"                                   \
+    " user_id INTEGER NOT NULL REFERENCES users (id),"                         \
+    " stage TEXT NOT NULL CHECK (stage IN ('mfa', 'enroll', 'full')),"         \
+    " csrf TEXT NOT NULL,"                                                     \
+    " created_at INTEGER NOT NULL,"                                            \
+    " last_seen INTEGER NOT NULL,"                                             \
+    " expires_at INTEGER NOT NULL,"                                            \
+    " mfa_at INTEGER NOT NULL DEFAULT 0,"                                      \
+    " ip TEXT,"                                                                \
+    " user_agent TEXT);"                                                       \
+    "CREATE INDEX sessions_user ON sessions (user_id);"                        \
+    "CREATE TABLE known_devices ("                                             \
+    " user_id INTEGER NOT NULL REFERENCES users (id),"                         \
+    " fingerprint TEXT NOT NULL,"                                              \
+    " first_seen TEXT NOT NULL,"                                               \
+    " last_seen TEXT NOT NULL,"                                                \
+    " PRIMARY KEY (user_id, fingerprint));"                                    \
+    "CREATE TABLE notices ("                                                   \
+    " id INTEGER PRIMARY KEY,"                                                 \
+    " user_id INTEGER NOT NULL REFERENCES users (id),"                         \
+    " kind TEXT NOT NULL,"                                                     \
+    " message TEXT NOT NULL,"                                                  \
+    " detail TEXT,"                                                            \
+    " created_at TEXT NOT NULL,"                                               \
+    " read_at TEXT);"                                                          \
+    "CREATE INDEX notices_user ON notices (user_id, id);"
+
 const struct migration auth_tenant_migrations[] = {
     {"auth", 1,
-     "CREATE TABLE users ("
+     ACCOUNT_TABLES("role IN ('admin', 'office', 'reader', 'delivery',"
+                    " 'safety', 'accountant', 'readonly')")},
+    {"auth", 2,
+     "CREATE TABLE support_grants ("
      " id INTEGER PRIMARY KEY,"
-     " login_id TEXT NOT NULL COLLATE NOCASE UNIQUE,"
-     " display_name TEXT NOT NULL,"
-     " role TEXT NOT NULL CHECK (role IN ('admin', 'office', 'reader',"
-     "  'delivery', 'safety', 'accountant', 'readonly')),"
-     " email TEXT,"
-     " password_hash TEXT NOT NULL,"
-     " totp_secret TEXT,"
-     " totp_pending TEXT,"
-     " totp_last_step INTEGER NOT NULL DEFAULT 0,"
-     " status TEXT NOT NULL DEFAULT 'active'"
-     "  CHECK (status IN ('active', 'disabled')),"
+     " operator_login TEXT NOT NULL COLLATE NOCASE,"
+     " access TEXT NOT NULL CHECK (access IN ('read', 'write')),"
+     " reason TEXT NOT NULL,"
+     " granted_by INTEGER NOT NULL REFERENCES users (id),"
      " created_at TEXT NOT NULL,"
-     " updated_at TEXT NOT NULL);"
-     "CREATE TABLE recovery_codes ("
-     " user_id INTEGER NOT NULL REFERENCES users (id),"
-     " code_hash TEXT NOT NULL,"
-     " used_at TEXT,"
-     " PRIMARY KEY (user_id, code_hash));"
-     "CREATE TABLE sessions ("
-     " token_hash TEXT NOT NULL PRIMARY KEY,"
-     " user_id INTEGER NOT NULL REFERENCES users (id),"
-     " stage TEXT NOT NULL CHECK (stage IN ('mfa', 'enroll', 'full')),"
-     " csrf TEXT NOT NULL,"
-     " created_at INTEGER NOT NULL,"
-     " last_seen INTEGER NOT NULL,"
      " expires_at INTEGER NOT NULL,"
-     " mfa_at INTEGER NOT NULL DEFAULT 0,"
-     " ip TEXT,"
-     " user_agent TEXT);"
-     "CREATE INDEX sessions_user ON sessions (user_id);"
-     "CREATE TABLE known_devices ("
-     " user_id INTEGER NOT NULL REFERENCES users (id),"
-     " fingerprint TEXT NOT NULL,"
-     " first_seen TEXT NOT NULL,"
-     " last_seen TEXT NOT NULL,"
-     " PRIMARY KEY (user_id, fingerprint));"
-     "CREATE TABLE notices ("
-     " id INTEGER PRIMARY KEY,"
-     " user_id INTEGER NOT NULL REFERENCES users (id),"
-     " kind TEXT NOT NULL,"
-     " message TEXT NOT NULL,"
-     " detail TEXT,"
-     " created_at TEXT NOT NULL,"
-     " read_at TEXT);"
-     "CREATE INDEX notices_user ON notices (user_id, id);"},
+     " revoked_at TEXT);"
+     "CREATE INDEX support_grants_operator ON support_grants"
+     " (operator_login, expires_at);"},
     {NULL, 0, NULL},
 };
 
@@ -70,5 +86,8 @@ const struct migration auth_platform_migrations[] = {
      " failures INTEGER NOT NULL,"
      " last_failure INTEGER NOT NULL,"
      " locked_until INTEGER NOT NULL DEFAULT 0);"},
+    /* platform operators are the platform store's users: one realm, the
+     * same sign-in machinery, never mixed with any tenant's users */
+    {"auth", 2, ACCOUNT_TABLES("role = 'operator'")},
     {NULL, 0, NULL},
 };

@@ -20,6 +20,11 @@
 #define PERM_MFA     "auth.mfa"
 #define PERM_ENROLL  "auth.enroll"
 #define PERM_ANY     "auth.any"
+/* The same stages for platform operators' own routes (/api/v1/operator). */
+#define PERM_OP_SESSION "op.session"
+#define PERM_OP_MFA     "op.mfa"
+#define PERM_OP_ENROLL  "op.enroll"
+#define PERM_OP_ANY     "op.any"
 
 /* True when role is one of the seven ("admin", "office", …). */
 bool role_valid(const char *role);

@@ -73,6 +73,25 @@ static const struct opt list_opts[] = {
     OPT_END,
 };
 
+/* `pilotlight operator …` runs these commands on the platform store's
+ * users: the platform operators (role "operator", no tenant). */
+static bool op_realm;
+
+/* The option table for the realm: operators have no --tenant or --role. */
+static const struct opt *
+realm_opts(const struct opt *src)
+{
+    static struct opt buf[16];
+    if (!op_realm)
+        return src;
+    int n = 0;
+    for (const struct opt *o = src; o->name && n < 15; o++)
+        if (strcmp(o->name, "tenant") && strcmp(o->name, "role"))
+            buf[n++] = *o;
+    buf[n] = (struct opt)OPT_END;
+    return buf;
+}
+
 struct open_tenant {
     struct store *platform, *st;
     struct tenant t;
@@ -82,6 +101,11 @@ static enum err
 open_tenant(const struct user_opts *o, struct open_tenant *ot)
 {
     enum err rc = cli_open_platform(o->data, &ot->platform);
+    if (!rc && op_realm) {
+        ot->st = ot->platform;
+        snprintf(ot->t.code, sizeof(ot->t.code), "op");
+        return ERR_OK;
+    }
     if (!rc)
         rc = tenant_find_code(ot->platform, o->tenant, &ot->t);
     if (!rc)
@@ -155,18 +179,22 @@ cmd_create(int argc, char **argv)
 {
     struct user_opts o;
     if (opt_wants_help(argc, argv)) {
-        cli_help("pilotlight user create --tenant CODE --login ID --name NAME "
-                 "[options]",
+        cli_help(op_realm ? "pilotlight operator create --login ID --name NAME"
+                          : "pilotlight user create --tenant CODE --login ID "
+                            "--name NAME [options]",
                  "Create a tenant user. The user sets up the second factor "
                  "at first sign-in.",
-                 create_opts);
+                 realm_opts(create_opts));
         return 0;
     }
-    enum err rc = opt_parse(create_opts, &o, argc, argv);
+    enum err rc = opt_parse(realm_opts(create_opts), &o, argc, argv);
     char pw[PASSWORD_MAX_BYTES + 2], hash[CRYPTO_PW_HASH_MAX];
+    if (op_realm)
+        snprintf(o.role, sizeof(o.role), "operator");
     struct open_tenant ot;
     if (!rc && (rc = user_check_login_id(o.login)) == ERR_OK &&
-        (rc = user_check_name(o.name)) == ERR_OK && !role_valid(o.role))
+        (rc = user_check_name(o.name)) == ERR_OK && !op_realm &&
+        !role_valid(o.role))
         rc = err_fail(ERR_AUTH_ROLE, "--role: '%s' is not a role", o.role);
     if (!rc && !(rc = read_password(&o, pw, sizeof(pw))))
         rc = hash_password(pw, &o, hash);
@@ -177,8 +205,11 @@ cmd_create(int argc, char **argv)
         crypto_wipe(pw, sizeof(pw));
         return cli_fail("user create", rc);
     }
-    printf("created user %s (%s, %s) in tenant %s\n", c.u.login_id,
-           c.u.display_name, role_label_ja(c.u.role), ot.t.code);
+    if (op_realm)
+        printf("created operator %s (%s)\n", c.u.login_id, c.u.display_name);
+    else
+        printf("created user %s (%s, %s) in tenant %s\n", c.u.login_id,
+               c.u.display_name, role_label_ja(c.u.role), ot.t.code);
     if (!o.password_stdin)
         printf("initial password: %s\n(shown once; the user sets up the "
                "one-time code at first sign-in)\n",
@@ -209,11 +240,12 @@ cmd_list(int argc, char **argv)
 {
     struct user_opts o;
     if (opt_wants_help(argc, argv)) {
-        cli_help("pilotlight user list --tenant CODE [--json]",
-                 "List a tenant's users.", list_opts);
+        cli_help(op_realm ? "pilotlight operator list [--json]"
+                          : "pilotlight user list --tenant CODE [--json]",
+                 "List a tenant's users.", realm_opts(list_opts));
         return 0;
     }
-    enum err rc = opt_parse(list_opts, &o, argc, argv);
+    enum err rc = opt_parse(realm_opts(list_opts), &o, argc, argv);
     struct open_tenant ot;
     if (!rc)
         rc = open_tenant(&o, &ot);
@@ -276,7 +308,7 @@ cmd_one(const char *what, int argc, char **argv)
                  one_opts);
         return 0;
     }
-    enum err rc = opt_parse(one_opts, &o, argc, argv);
+    enum err rc = opt_parse(realm_opts(one_opts), &o, argc, argv);
     struct open_tenant ot;
     struct one_args a = {what, &ot, {0}};
     if (!rc && !(rc = open_tenant(&o, &ot)))
@@ -295,15 +327,25 @@ cmd_one(const char *what, int argc, char **argv)
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: pilotlight user <command> --tenant CODE [options]\n\n"
-               "  create     create a user (prints an initial password)\n"
-               "  list       list users\n"
-               "  disable    disable a user and end their sessions\n"
-               "  enable     enable a disabled user\n"
-               "  reset-mfa  clear the second factor (set up again at next "
-               "sign-in)\n"
-               "  unlock     clear failed sign-in attempts\n\n"
-               "`pilotlight user <command> --help` lists the options.\n");
+    fprintf(f, "usage: pilotlight %s <command> %s[options]\n\n",
+            op_realm ? "operator" : "user", op_realm ? "" : "--tenant CODE ");
+    fprintf(f,
+            "  create     create a user (prints an initial password)\n"
+            "  list       list users\n"
+            "  disable    disable a user and end their sessions\n"
+            "  enable     enable a disabled user\n"
+            "  reset-mfa  clear the second factor (set up again at next "
+            "sign-in)\n"
+            "  unlock     clear failed sign-in attempts\n\n"
+            "`pilotlight %s <command> --help` lists the options.\n",
+            op_realm ? "operator" : "user");
+}
+
+int
+operator_main(int argc, char **argv)
+{
+    op_realm = true;
+    return user_main(argc, argv);
 }
 
 int

@@ -6,5 +6,7 @@
 
 /* argv starts at the command after "user". */
 int user_main(int argc, char **argv);
+/* `pilotlight operator`: the same commands for platform operators. */
+int operator_main(int argc, char **argv);
 
 #endif

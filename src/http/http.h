@@ -28,7 +28,8 @@ struct req;
 typedef enum err (*route_fn)(struct req *r);
 
 enum route_flags {
-    ROUTE_STEP_UP = 1 << 0, /* needs a TOTP entered in the last 5 minutes */
+    ROUTE_STEP_UP = 1 << 0,    /* needs a TOTP entered in the last 5 min */
+    ROUTE_NO_SUPPORT = 1 << 1, /* never for an operator under a grant */
 };
 
 struct route {

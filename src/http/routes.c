@@ -15,10 +15,16 @@ extern const struct route auth_routes[];
 extern const struct route auth_mfa_routes[];
 extern const struct route users_routes[];
 extern const struct route audit_routes[];
+extern const struct route grants_routes[];
 
 static const struct route *const tables[] = {
-    system_routes, auth_routes,  auth_mfa_routes,
-    users_routes,  audit_routes, NULL,
+    system_routes,   /* health, metrics, meta, client errors */
+    auth_routes,     /* sign-in: password, sign-out, me */
+    auth_mfa_routes, /* second factor, enrolment, step-up */
+    users_routes,    /* tenant admins manage users */
+    audit_routes,    /* audit log search */
+    grants_routes,   /* support grants */
+    NULL,
 };
 
 struct router *

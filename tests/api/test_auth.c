@@ -6,7 +6,7 @@
  * come from `pilotlight totp`. Each test states one promise of the identity
  * module; the last ones check the audit chain those tests left behind.
  */
-#include "harness.h"
+#include "accounts.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,140 +22,8 @@
 
 static struct server srv;
 
-struct account {
-    const char *tenant;
-    char login[64];
-    char password[64];
-    char secret[64];
-    int64_t last_step; /* last TOTP step used, to avoid replays */
-};
-
 /* separate admins so no account needs more than 3 codes in 90 s */
 static struct account admin_a, admin_a2, admin_a3, admin_a4, admin_b, reader_a;
-
-/* `pilotlight user create`, capturing the printed initial password. */
-static void
-make_user(const char *tenant, const char *login, const char *role,
-          struct account *a)
-{
-    memset(a, 0, sizeof(*a));
-    a->tenant = tenant;
-    snprintf(a->login, sizeof(a->login), "%s", login);
-    const char *args[] = {"user",     "create",       "--data",  srv.data,
-                          "--tenant", tenant,         "--login", login,
-                          "--name",   "テスト利用者", "--role",  role,
-                          NULL};
-    char *out, *err;
-    int rc = cli_run(args, &out, &err);
-    if (rc != 0)
-        fail_msg("user create: %s", err);
-    const char *p = strstr(out, "initial password: ");
-    assert_non_null(p);
-    sscanf(p + strlen("initial password: "), "%63s", a->password);
-    free(out);
-    free(err);
-}
-
-/* A code for the next unused step (waits for a new step when needed). */
-static void
-fresh_code(struct account *a, char code[8])
-{
-    int64_t now = (int64_t)time(NULL), step = now / 30;
-    int64_t want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
-    if (want > step + 1) { /* used up the window: wait for the next step */
-        sleep((unsigned)(30 - now % 30 + 1));
-        now = (int64_t)time(NULL);
-        step = now / 30;
-        want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
-    }
-    char t[32];
-    snprintf(t, sizeof(t), "%lld", (long long)(want * 30));
-    const char *args[] = {"totp", "--secret", a->secret, "--time", t, NULL};
-    char *out, *err;
-    assert_int_equal(cli_run(args, &out, &err), 0);
-    snprintf(code, 8, "%.6s", out);
-    free(out);
-    free(err);
-    a->last_step = want;
-}
-
-static void
-post_login(struct client *c, const struct account *a, const char *password,
-           struct http *h)
-{
-    char body[512];
-    snprintf(body, sizeof(body),
-             "{\"tenant\":\"%s\",\"login_id\":\"%s\",\"password\":\"%s\"}",
-             a->tenant, a->login, password);
-    client_req(&srv, c, "POST", "/api/v1/auth/login", body, h);
-}
-
-static void
-post_code(struct client *c, const char *path, const char *code, struct http *h)
-{
-    char body[64];
-    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
-    client_req(&srv, c, "POST", path, body, h);
-}
-
-/* First sign-in: password, then enrolment with a code from the secret. */
-static void
-enroll(struct account *a)
-{
-    struct client c;
-    struct http h;
-    client_init(&c);
-    post_login(&c, a, a->password, &h);
-    assert_int_equal(h.status, 200);
-    assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
-                        "enroll");
-    http_free(&h);
-    client_req(&srv, &c, "GET", "/api/v1/auth/enroll", NULL, &h);
-    assert_int_equal(h.status, 200);
-    snprintf(a->secret, sizeof(a->secret), "%s",
-             json_string_value(json_object_get(h.json, "secret")));
-    assert_non_null(
-        strstr(json_string_value(json_object_get(h.json, "otpauth_uri")),
-               "otpauth://totp/"));
-    http_free(&h);
-    char code[8];
-    fresh_code(a, code);
-    post_code(&c, "/api/v1/auth/enroll", code, &h);
-    assert_int_equal(h.status, 200);
-    assert_int_equal(json_array_size(json_object_get(h.json, "recovery_codes")),
-                     10);
-    http_free(&h);
-    client_free(&c);
-}
-
-/* Password + code: a full session in c. */
-static void
-sign_in(struct client *c, struct account *a)
-{
-    struct http h;
-    client_init(c);
-    post_login(c, a, a->password, &h);
-    assert_int_equal(h.status, 200);
-    assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
-                        "mfa");
-    http_free(&h);
-    char code[8];
-    fresh_code(a, code);
-    post_code(c, "/api/v1/auth/totp", code, &h);
-    if (h.status != 200)
-        fail_msg("totp: %ld %s", h.status, h.body);
-    http_free(&h);
-}
-
-static void
-run_ok(const char *const *args)
-{
-    char *out, *err;
-    if (cli_run(args, &out, &err) != 0)
-        fail_msg("%s %s: %s", args[0], args[1], err);
-    free(out);
-    free(err);
-}
 
 static int
 setup(void **state)
@@ -168,22 +36,22 @@ setup(void **state)
     const char *t2[] = {"tenant", "create", "--data", srv.data,
                         "--code", "0002",   "--name", "別府プロパン有限会社",
                         NULL};
-    run_ok(t1);
-    run_ok(t2);
-    make_user("0001", "admin", "admin", &admin_a);
-    make_user("0001", "admin2", "admin", &admin_a2);
-    make_user("0001", "admin3", "admin", &admin_a3);
-    make_user("0001", "admin4", "admin", &admin_a4);
-    make_user("0001", "yamada", "reader", &reader_a);
-    make_user("0002", "admin", "admin", &admin_b);
+    cli_ok(t1);
+    cli_ok(t2);
+    account_make(&srv, "0001", "admin", "admin", &admin_a);
+    account_make(&srv, "0001", "admin2", "admin", &admin_a2);
+    account_make(&srv, "0001", "admin3", "admin", &admin_a3);
+    account_make(&srv, "0001", "admin4", "admin", &admin_a4);
+    account_make(&srv, "0001", "yamada", "reader", &reader_a);
+    account_make(&srv, "0002", "admin", "admin", &admin_b);
     const char *extra[] = {"--login-rate", "100000", "--step-up", "3", NULL};
     server_start(&srv, extra);
-    enroll(&admin_a);
-    enroll(&admin_a2);
-    enroll(&admin_a3);
-    enroll(&admin_a4);
-    enroll(&reader_a);
-    enroll(&admin_b);
+    account_enroll(&srv, &admin_a);
+    account_enroll(&srv, &admin_a2);
+    account_enroll(&srv, &admin_a3);
+    account_enroll(&srv, &admin_a4);
+    account_enroll(&srv, &reader_a);
+    account_enroll(&srv, &admin_b);
     return 0;
 }
 
@@ -202,7 +70,7 @@ test_password_alone_reaches_no_tenant_route(void **state)
     struct client c;
     struct http h;
     client_init(&c);
-    post_login(&c, &admin_a, admin_a.password, &h);
+    account_post_login(&srv, &c, &admin_a, admin_a.password, &h);
     assert_int_equal(h.status, 200);
     http_free(&h);
     static const char *const paths[] = {"/api/v1/users", "/api/v1/auth/me",
@@ -235,9 +103,9 @@ test_wrong_and_replayed_codes_fail(void **state)
     struct client c;
     struct http h;
     client_init(&c);
-    post_login(&c, &admin_a, admin_a.password, &h);
+    account_post_login(&srv, &c, &admin_a, admin_a.password, &h);
     http_free(&h);
-    post_code(&c, "/api/v1/auth/totp", "000000", &h);
+    account_post_code(&srv, &c, "/api/v1/auth/totp", "000000", &h);
     assert_problem(&h, 401, "auth.totp_invalid");
     http_free(&h);
     /* the code that enrolment or an earlier sign-in already used */
@@ -250,7 +118,7 @@ test_wrong_and_replayed_codes_fail(void **state)
     snprintf(used, sizeof(used), "%.6s", out);
     free(out);
     free(err);
-    post_code(&c, "/api/v1/auth/totp", used, &h);
+    account_post_code(&srv, &c, "/api/v1/auth/totp", used, &h);
     assert_problem(&h, 401, "auth.totp_replay");
     http_free(&h);
     client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
@@ -265,7 +133,7 @@ test_full_sign_in_then_sign_out(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_a);
+    account_sign_in(&srv, &c, &admin_a);
     client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
     assert_int_equal(h.status, 200);
     assert_string_equal(json_string_value(json_object_get(
@@ -301,7 +169,7 @@ test_unknown_and_known_ids_look_the_same(void **state)
         client_init(&c);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        post_login(&c, who[i], "wrong password 123", &h);
+        account_post_login(&srv, &c, who[i], "wrong password 123", &h);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ms[i] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
         assert_problem(&h, 401, "auth.failed");
@@ -326,25 +194,25 @@ test_lockout_then_admin_unlock(void **state)
 {
     (void)state;
     struct account victim;
-    make_user("0001", "locked-user", "office", &victim);
+    account_make(&srv, "0001", "locked-user", "office", &victim);
     struct client c;
     struct http h;
     client_init(&c);
     for (int i = 0; i < 5; i++) {
-        post_login(&c, &victim, "not the password!", &h);
+        account_post_login(&srv, &c, &victim, "not the password!", &h);
         assert_problem(&h, 401, "auth.failed");
         http_free(&h);
     }
     /* the right password is refused too, and says when to retry */
-    post_login(&c, &victim, victim.password, &h);
+    account_post_login(&srv, &c, &victim, victim.password, &h);
     assert_problem(&h, 423, "auth.locked");
     assert_non_null(http_header(&h, "retry-after"));
     http_free(&h);
     const char *unlock[] = {"user",    "unlock",      "--data",
                             srv.data,  "--tenant",    "0001",
                             "--login", "locked-user", NULL};
-    run_ok(unlock);
-    post_login(&c, &victim, victim.password, &h);
+    cli_ok(unlock);
+    account_post_login(&srv, &c, &victim, victim.password, &h);
     assert_int_equal(h.status, 200);
     http_free(&h);
     client_free(&c);
@@ -359,19 +227,19 @@ test_twenty_stolen_passwords_get_no_session(void **state)
     for (int i = 0; i < 20; i++) {
         char login[32];
         snprintf(login, sizeof(login), "staff%02d", i);
-        make_user("0001", login, "office", &acc[i]);
+        account_make(&srv, "0001", login, "office", &acc[i]);
         struct client setup_c;
         struct http h;
         client_init(&setup_c); /* each account has its factor set up */
-        post_login(&setup_c, &acc[i], acc[i].password, &h);
+        account_post_login(&srv, &setup_c, &acc[i], acc[i].password, &h);
         http_free(&h);
         client_req(&srv, &setup_c, "GET", "/api/v1/auth/enroll", NULL, &h);
         snprintf(acc[i].secret, sizeof(acc[i].secret), "%s",
                  json_string_value(json_object_get(h.json, "secret")));
         http_free(&h);
         char code[8];
-        fresh_code(&acc[i], code);
-        post_code(&setup_c, "/api/v1/auth/enroll", code, &h);
+        account_code(&acc[i], code);
+        account_post_code(&srv, &setup_c, "/api/v1/auth/enroll", code, &h);
         assert_int_equal(h.status, 200);
         http_free(&h);
         client_free(&setup_c);
@@ -381,9 +249,10 @@ test_twenty_stolen_passwords_get_no_session(void **state)
         struct client c;
         struct http h;
         client_init(&c);
-        post_login(&c, &acc[i], acc[i].password, &h);
+        account_post_login(&srv, &c, &acc[i], acc[i].password, &h);
         http_free(&h);
-        post_code(&c, "/api/v1/auth/totp", "123456", &h); /* a guess */
+        account_post_code(&srv, &c, "/api/v1/auth/totp", "123456",
+                          &h); /* a guess */
         http_free(&h);
         client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
         sessions += h.status == 200;
@@ -399,8 +268,8 @@ test_other_tenants_ids_are_404_not_403(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_b);             /* tenant 0002 has one user, id 1 */
-    for (int id = 3; id <= 25; id++) { /* ids that exist only in 0001 */
+    account_sign_in(&srv, &c, &admin_b); /* tenant 0002 has one user, id 1 */
+    for (int id = 3; id <= 25; id++) {   /* ids that exist only in 0001 */
         char path[64];
         snprintf(path, sizeof(path), "/api/v1/users/%d", id);
         client_req(&srv, &c, "GET", path, NULL, &h);
@@ -416,7 +285,7 @@ test_cookie_moved_to_another_tenant_is_refused(void **state)
     (void)state;
     struct client c;
     char value[256], raw[1024], out[4096];
-    sign_in(&c, &admin_a2);
+    account_sign_in(&srv, &c, &admin_a2);
     assert_true(client_cookie(&c, "pl_session", value, sizeof(value)));
     assert_true(!strncmp(value, "1.", 2)); /* tenant 0001 has id 1 */
     /* the same valid token, presented as tenant 2's */
@@ -442,7 +311,7 @@ test_csrf_token_is_required_for_changes(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_a3);
+    account_sign_in(&srv, &c, &admin_a3);
     char saved[128];
     snprintf(saved, sizeof(saved), "%s", c.csrf);
     c.csrf[0] = '\0';
@@ -471,7 +340,7 @@ test_reader_role_is_forbidden_user_admin(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &reader_a);
+    account_sign_in(&srv, &c, &reader_a);
     client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
     assert_problem(&h, 403, "auth.forbidden");
     http_free(&h);
@@ -490,7 +359,7 @@ test_dangerous_change_needs_fresh_code(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_a4);
+    account_sign_in(&srv, &c, &admin_a4);
     sleep(4); /* the server runs with --step-up 3 */
     const char *body = "{\"login_id\":\"newcomer\",\"display_name\":"
                        "\"新人\",\"role\":\"office\",\"password\":"
@@ -499,8 +368,8 @@ test_dangerous_change_needs_fresh_code(void **state)
     assert_problem(&h, 403, "auth.step_up_required");
     http_free(&h);
     char code[8];
-    fresh_code(&admin_a4, code);
-    post_code(&c, "/api/v1/auth/step-up", code, &h);
+    account_code(&admin_a4, code);
+    account_post_code(&srv, &c, "/api/v1/auth/step-up", code, &h);
     assert_int_equal(h.status, 204);
     http_free(&h);
     client_req(&srv, &c, "POST", "/api/v1/users", body, &h);
@@ -515,7 +384,7 @@ test_weak_password_refused_for_new_user(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_a2);
+    account_sign_in(&srv, &c, &admin_a2);
     const char *body = "{\"login_id\":\"weakling\",\"display_name\":"
                        "\"弱い\",\"role\":\"office\",\"password\":"
                        "\"password1234\"}";
@@ -535,7 +404,7 @@ test_admin_searches_the_audit_log(void **state)
     (void)state;
     struct client c;
     struct http h;
-    sign_in(&c, &admin_a3);
+    account_sign_in(&srv, &c, &admin_a3);
     client_req(&srv, &c, "GET", "/api/v1/audit?action=auth.&limit=5", NULL, &h);
     assert_int_equal(h.status, 200);
     json_t *entries = json_object_get(h.json, "entries");
@@ -562,7 +431,7 @@ test_admin_searches_the_audit_log(void **state)
     assert_problem(&h, 422, "invalid");
     http_free(&h);
     client_free(&c);
-    sign_in(&c, &reader_a);
+    account_sign_in(&srv, &c, &reader_a);
     client_req(&srv, &c, "GET", "/api/v1/audit", NULL, &h);
     assert_problem(&h, 403, "auth.forbidden");
     http_free(&h);

@@ -1,0 +1,240 @@
+/*
+ * test_support.c — platform operators are a separate realm and see tenant
+ * data only under a support grant the tenant's admin gave: read or write,
+ * bounded in time, revocable, and every access audited in the tenant's log.
+ */
+#include "accounts.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static struct server srv;
+static struct account admin, admin2, other_admin, alice;
+/* one signed-in session each, shared by the tests (codes are single-use) */
+static struct client admin_c, admin2_c, other_c, op_c;
+
+static int
+setup(void **state)
+{
+    (void)state;
+    server_prepare(&srv);
+    const char *t1[] = {"tenant", "create", "--data", srv.data,
+                        "--code", "0001",   "--name", "テストガス株式会社",
+                        NULL};
+    const char *t2[] = {"tenant", "create", "--data", srv.data,
+                        "--code", "0002",   "--name", "別府プロパン有限会社",
+                        NULL};
+    cli_ok(t1);
+    cli_ok(t2);
+    account_make(&srv, "0001", "admin", "admin", &admin);
+    account_make(&srv, "0001", "admin2", "admin", &admin2);
+    account_make(&srv, "0002", "admin", "admin", &other_admin);
+    account_make_operator(&srv, "alice", &alice);
+    const char *extra[] = {"--login-rate", "100000", NULL};
+    server_start(&srv, extra);
+    account_enroll(&srv, &admin);
+    account_enroll(&srv, &admin2);
+    account_enroll(&srv, &other_admin);
+    account_enroll(&srv, &alice);
+    account_sign_in(&srv, &admin_c, &admin);
+    account_sign_in(&srv, &admin2_c, &admin2);
+    account_sign_in(&srv, &other_c, &other_admin);
+    account_sign_in(&srv, &op_c, &alice);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    client_free(&admin_c);
+    client_free(&admin2_c);
+    client_free(&other_c);
+    client_free(&op_c);
+    server_down(&srv);
+    return 0;
+}
+
+/* The operator's request into tenant code, with the support header. */
+static void
+as_support(struct client *op, const char *tenant, const char *method,
+           const char *path, const char *json, struct http *h)
+{
+    char hdr[64];
+    snprintf(hdr, sizeof(hdr), "X-Support-Tenant: %s", tenant);
+    op->extra_header = hdr;
+    client_req(&srv, op, method, path, json, h);
+    op->extra_header = NULL;
+}
+
+static void
+grant(struct client *c, const char *access, int64_t *id)
+{
+    struct http h;
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"operator_login\":\"alice\",\"access\":\"%s\",\"hours\":2,"
+             "\"reason\":\"お問い合わせ #123 の調査\"}",
+             access);
+    client_req(&srv, c, "POST", "/api/v1/support-grants", body, &h);
+    if (h.status != 201)
+        fail_msg("grant: %ld %s", h.status, h.body);
+    *id = json_integer_value(json_object_get(h.json, "id"));
+    http_free(&h);
+}
+
+static void
+revoke(struct client *c, int64_t id)
+{
+    struct http h;
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/support-grants/%lld/revoke",
+             (long long)id);
+    client_req(&srv, c, "POST", path, "{}", &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+}
+
+static void
+test_operator_realm_is_separate(void **state)
+{
+    (void)state;
+    struct client *op = &op_c;
+    struct http h;
+    client_req(&srv, op, "GET", "/api/v1/operator/me", NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "realm")),
+                        "operator");
+    http_free(&h);
+    /* an operator session is no tenant session */
+    client_req(&srv, op, "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+    /* and a tenant user cannot use the operator realm's routes */
+    client_req(&srv, &admin_c, "GET", "/api/v1/operator/me", NULL, &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+}
+
+static void
+test_no_grant_no_access(void **state)
+{
+    (void)state;
+    struct client *op = &op_c;
+    struct http h;
+    as_support(op, "0001", "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+}
+
+static void
+test_read_grant_reads_but_never_writes(void **state)
+{
+    (void)state;
+    int64_t id;
+    grant(&admin_c, "read", &id);
+    struct client *op = &op_c;
+    struct http h;
+    as_support(op, "0001", "GET", "/api/v1/users", NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_true(json_array_size(json_object_get(h.json, "users")) >= 2);
+    http_free(&h);
+    as_support(op, "0001", "POST", "/api/v1/users/1/unlock", "{}", &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    /* the grant is for 0001 only */
+    as_support(op, "0002", "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    /* and never lets the operator grant themselves more */
+    as_support(op, "0001", "GET", "/api/v1/support-grants", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    revoke(&admin2_c, id);
+    as_support(op, "0001", "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+}
+
+static void
+test_write_grant_allows_changes_and_is_audited(void **state)
+{
+    (void)state;
+    int64_t id;
+    grant(&admin_c, "write", &id);
+    struct client *op = &op_c;
+    struct http h;
+    as_support(op, "0001", "POST", "/api/v1/users/2/unlock", "{}", &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    const char *list[] = {"audit", "list",     "--data",   srv.data, "--tenant",
+                          "0001",  "--action", "support.", NULL};
+    char *out, *err;
+    assert_int_equal(cli_run(list, &out, &err), 0);
+    assert_non_null(strstr(out, "support.grant"));
+    assert_non_null(strstr(out, "support.access"));
+    assert_non_null(strstr(out, "operator:"));
+    free(out);
+    free(err);
+    revoke(&admin_c, id);
+}
+
+static void
+test_expired_grant_gives_no_access(void **state)
+{
+    (void)state;
+    int64_t id;
+    grant(&admin2_c, "read", &id);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 %s/tenants/1.db \"UPDATE support_grants SET "
+             "expires_at = strftime('%%s','now') - 1 WHERE id = %lld\"",
+             srv.data, (long long)id);
+    assert_int_equal(system(cmd), 0); /* two hours later */
+    struct client *op = &op_c;
+    struct http h;
+    as_support(op, "0001", "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+}
+
+static void
+test_grant_needs_a_known_operator(void **state)
+{
+    (void)state;
+    struct http h;
+    client_req(&srv, &other_c, "POST", "/api/v1/support-grants",
+               "{\"operator_login\":\"mallory\",\"access\":\"write\","
+               "\"hours\":1,\"reason\":\"x\"}",
+               &h);
+    assert_problem(&h, 422, "invalid");
+    http_free(&h);
+    client_req(&srv, &other_c, "POST", "/api/v1/support-grants",
+               "{\"operator_login\":\"alice\",\"access\":\"root\","
+               "\"hours\":100,\"reason\":\"x\"}",
+               &h);
+    assert_problem(&h, 422, "invalid");
+    assert_int_equal(json_array_size(json_object_get(h.json, "errors")), 2);
+    http_free(&h);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_operator_realm_is_separate),
+        cmocka_unit_test(test_no_grant_no_access),
+        cmocka_unit_test(test_read_grant_reads_but_never_writes),
+        cmocka_unit_test(test_write_grant_allows_changes_and_is_audited),
+        cmocka_unit_test(test_expired_grant_gives_no_access),
+        cmocka_unit_test(test_grant_needs_a_known_operator),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
