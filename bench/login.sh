@@ -117,7 +117,7 @@ wrk_figures() {
 # legit SECONDS OUT: LEGIT_RATE correct sign-ins a second, user k from
 # 127.0.0.(10+k), each launched at its scheduled time whatever the earlier
 # ones are doing (open loop: a slow server cannot slow the offered load).
-# OUT gets "http_code seconds" lines.
+# OUT gets "http_code seconds connect_seconds k" lines.
 legit() {
     local secs=$1 out=$2 n k u login pw t0 d pids=()
     : >"$out"
@@ -129,7 +129,7 @@ legit() {
         d=$(awk -v t0="$t0" -v k="$k" -v r="$LEGIT_RATE" -v now="$EPOCHREALTIME" \
             'BEGIN { d = t0 + k / r - now; printf "%.3f", (d > 0 ? d : 0) }')
         sleep "$d"
-        curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
+        curl -s -o /dev/null --max-time 10 -w "%{http_code} %{time_total} %{time_connect} $k\n" \
             --interface "127.0.0.$((11 + u))" \
             -H 'Content-Type: application/json' \
             -d "{\"tenant\":\"0001\",\"login_id\":\"$login\",\"password\":\"$pw\"}" \

@@ -20,6 +20,13 @@ json_t *auth_user_json(const struct user *u);
 
 /* The user named by the path's {id}, in the caller's tenant only. */
 enum err users_path_user(struct req *r, struct user *u);
+/*
+ * Dual control: with a second active admin, store action on u as a pending
+ * approval and answer 202 (*pending true); otherwise apply it now (the
+ * caller answers). Audited either way.
+ */
+enum err approval_or_apply(struct req *r, const char *action,
+                           const struct user *u, json_t *params, bool *pending);
 /* Handlers of users_admin_api.c (listed in users_api.c's table). */
 enum err users_patch(struct req *r);
 enum err users_reset_mfa(struct req *r);

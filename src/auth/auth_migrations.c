@@ -76,6 +76,20 @@ const struct migration auth_tenant_migrations[] = {
      " revoked_at TEXT);"
      "CREATE INDEX support_grants_operator ON support_grants"
      " (operator_login, expires_at);"},
+    {"auth", 3,
+     "CREATE TABLE approvals ("
+     " id INTEGER PRIMARY KEY,"
+     " action TEXT NOT NULL,"
+     " target_user INTEGER NOT NULL REFERENCES users (id),"
+     " params TEXT NOT NULL,"
+     " requested_by INTEGER NOT NULL REFERENCES users (id),"
+     " requested_at TEXT NOT NULL,"
+     " expires_at INTEGER NOT NULL,"
+     " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+     "  ('pending', 'approved', 'rejected')),"
+     " decided_by INTEGER REFERENCES users (id),"
+     " decided_at TEXT);"
+     "CREATE INDEX approvals_status ON approvals (status, id);"},
     {NULL, 0, NULL},
 };
 

@@ -62,6 +62,12 @@ enum err user_set_totp(struct store *st, int64_t id, const char *secret,
 enum err user_set_role(struct store *st, int64_t id, const char *role);
 enum err user_set_status(struct store *st, int64_t id, const char *status);
 enum err user_set_name(struct store *st, int64_t id, const char *name);
+/* Change name/role/status (NULL = keep). A role change or disabling ends
+ * the user's sessions. Inside the caller's transaction. */
+enum err user_change(struct store *st, const struct user *u, const char *name,
+                     const char *role, const char *status);
+/* Clear the second factor and recovery codes; end the user's sessions. */
+enum err user_reset_mfa(struct store *st, int64_t user_id);
 /* Every user in login-id order; stops when fn returns false. */
 enum err user_each(struct store *st, bool (*fn)(const struct user *u, void *),
                    void *arg);

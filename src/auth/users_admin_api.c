@@ -5,6 +5,7 @@
  * Disabling a user, changing their role or resetting their second factor
  * ends all of their sessions at once.
  */
+#include "auth/approvals.h"
 #include "auth/auth.h"
 #include "auth/auth_api.h"
 #include "auth/roles.h"
@@ -76,19 +77,20 @@ static enum err
 do_change(struct store *st, struct user *u, const void *arg)
 {
     const struct change *c = arg;
-    enum err rc = ERR_OK;
-    bool cut = false;
-    if (c->name)
-        rc = user_set_name(st, u->id, c->name);
-    if (!rc && c->role && strcmp(c->role, u->role)) {
-        rc = user_set_role(st, u->id, c->role);
-        cut = true;
-    }
-    if (!rc && c->status && strcmp(c->status, u->status)) {
-        rc = user_set_status(st, u->id, c->status);
-        cut = cut || !strcmp(c->status, "disabled");
-    }
-    return !rc && cut ? session_delete_user(st, u->id) : rc;
+    return user_change(st, u, c->name, c->role, c->status);
+}
+
+/* Put a role change or MFA reset through dual control; answer with the
+ * user when it applied at once. */
+static enum err
+guarded(struct req *r, struct user *u, const char *action, json_t *params)
+{
+    bool pending = false;
+    enum err rc = approval_or_apply(r, action, u, params, &pending);
+    json_decref(params);
+    if (!rc && !pending && !(rc = user_find_id(auth_ctx(r)->st, u->id, u)))
+        resp_json(r, 200, auth_user_json(u));
+    return rc;
 }
 
 enum err
@@ -102,21 +104,18 @@ users_patch(struct req *r)
     if (u.id == auth_ctx(r)->user.id && (c.role || c.status))
         return err_fail(ERR_CONFLICT,
                         "an admin cannot change their own role or status");
-    json_t *d = json_pack("{s:{s:s, s:s}, s:{s:s?, s:s?, s:s?}}", "before",
-                          "role", u.role, "status", u.status, "after", "role",
-                          c.role, "status", c.status, "display_name", c.name);
-    return apply(r, &u, "user.update", d, do_change, &c);
-}
-
-static enum err
-do_reset_mfa(struct store *st, struct user *u, const void *arg)
-{
-    (void)arg;
-    enum err rc = user_set_totp(st, u->id, NULL, NULL, 0);
-    if (!rc)
-        rc = store_run(st, "DELETE FROM recovery_codes WHERE user_id = $1", "i",
-                       u->id);
-    return rc ? rc : session_delete_user(st, u->id);
+    const char *new_role = c.role && strcmp(c.role, u.role) ? c.role : NULL;
+    c.role = NULL; /* the role goes through dual control, the rest not */
+    if (c.name || c.status || !new_role) {
+        json_t *d =
+            json_pack("{s:{s:s, s:s}, s:{s:s?, s:s?}}", "before",
+                      "display_name", u.display_name, "status", u.status,
+                      "after", "display_name", c.name, "status", c.status);
+        if ((rc = apply(r, &u, "user.update", d, do_change, &c)) || !new_role)
+            return rc;
+    }
+    return guarded(r, &u, "user.role",
+                   json_pack("{s:s, s:s}", "role", new_role, "before", u.role));
 }
 
 enum err
@@ -124,7 +123,7 @@ users_reset_mfa(struct req *r)
 {
     struct user u;
     enum err rc = users_path_user(r, &u);
-    return rc ? rc : apply(r, &u, "user.reset_mfa", NULL, do_reset_mfa, NULL);
+    return rc ? rc : guarded(r, &u, "user.reset_mfa", json_object());
 }
 
 static enum err

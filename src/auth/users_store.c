@@ -167,6 +167,35 @@ user_set_name(struct store *st, int64_t id, const char *name)
 }
 
 enum err
+user_change(struct store *st, const struct user *u, const char *name,
+            const char *role, const char *status)
+{
+    enum err rc = ERR_OK;
+    bool cut = false;
+    if (name)
+        rc = user_set_name(st, u->id, name);
+    if (!rc && role && strcmp(role, u->role)) {
+        rc = user_set_role(st, u->id, role);
+        cut = true;
+    }
+    if (!rc && status && strcmp(status, u->status)) {
+        rc = user_set_status(st, u->id, status);
+        cut = cut || !strcmp(status, "disabled");
+    }
+    return !rc && cut ? session_delete_user(st, u->id) : rc;
+}
+
+enum err
+user_reset_mfa(struct store *st, int64_t user_id)
+{
+    enum err rc = user_set_totp(st, user_id, NULL, NULL, 0);
+    if (!rc)
+        rc = store_run(st, "DELETE FROM recovery_codes WHERE user_id = $1", "i",
+                       user_id);
+    return rc ? rc : session_delete_user(st, user_id);
+}
+
+enum err
 user_each(struct store *st, bool (*fn)(const struct user *u, void *), void *arg)
 {
     struct stmt *s;

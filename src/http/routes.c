@@ -16,14 +16,16 @@ extern const struct route auth_mfa_routes[];
 extern const struct route users_routes[];
 extern const struct route audit_routes[];
 extern const struct route grants_routes[];
+extern const struct route approvals_routes[];
 
 static const struct route *const tables[] = {
-    system_routes,   /* health, metrics, meta, client errors */
-    auth_routes,     /* sign-in: password, sign-out, me */
-    auth_mfa_routes, /* second factor, enrolment, step-up */
-    users_routes,    /* tenant admins manage users */
-    audit_routes,    /* audit log search */
-    grants_routes,   /* support grants */
+    system_routes,    /* health, metrics, meta, client errors */
+    auth_routes,      /* sign-in: password, sign-out, me */
+    auth_mfa_routes,  /* second factor, enrolment, step-up */
+    users_routes,     /* tenant admins manage users */
+    audit_routes,     /* audit log search */
+    grants_routes,    /* support grants */
+    approvals_routes, /* dual control */
     NULL,
 };
 

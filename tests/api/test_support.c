@@ -225,6 +225,82 @@ test_grant_needs_a_known_operator(void **state)
     http_free(&h);
 }
 
+static void
+test_role_change_needs_a_second_admin(void **state)
+{
+    (void)state;
+    struct account clerk;
+    struct http h;
+    account_make(&srv, "0001", "clerk", "office", &clerk);
+    client_req(&srv, &admin_c, "GET", "/api/v1/users", NULL, &h);
+    int64_t clerk_id = 0;
+    json_t *users = json_object_get(h.json, "users");
+    for (size_t i = 0; i < json_array_size(users); i++) {
+        json_t *u = json_array_get(users, i);
+        if (!strcmp(json_string_value(json_object_get(u, "login_id")), "clerk"))
+            clerk_id = json_integer_value(json_object_get(u, "id"));
+    }
+    http_free(&h);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/users/%lld", (long long)clerk_id);
+    client_req(&srv, &admin_c, "PATCH", path, "{\"role\":\"accountant\"}", &h);
+    assert_int_equal(h.status, 202);
+    int64_t id = json_integer_value(json_object_get(h.json, "approval"));
+    http_free(&h);
+    client_req(&srv, &admin_c, "GET", path, NULL, &h);
+    assert_string_equal(json_string_value(json_object_get(h.json, "role")),
+                        "office"); /* not yet */
+    http_free(&h);
+    char decide[96];
+    snprintf(decide, sizeof(decide), "/api/v1/approvals/%lld/approve",
+             (long long)id);
+    client_req(&srv, &admin_c, "POST", decide, "{}", &h);
+    assert_problem(&h, 403, "auth.forbidden"); /* not one's own */
+    http_free(&h);
+    client_req(&srv, &admin2_c, "POST", decide, "{}", &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    client_req(&srv, &admin_c, "GET", path, NULL, &h);
+    assert_string_equal(json_string_value(json_object_get(h.json, "role")),
+                        "accountant");
+    http_free(&h);
+    client_req(&srv, &admin2_c, "POST", decide, "{}", &h);
+    assert_int_equal(h.status, 404); /* decided once */
+    http_free(&h);
+    /* a reset of the second factor, rejected */
+    snprintf(path, sizeof(path), "/api/v1/users/%lld/reset-mfa",
+             (long long)clerk_id);
+    client_req(&srv, &admin_c, "POST", path, "{}", &h);
+    assert_int_equal(h.status, 202);
+    id = json_integer_value(json_object_get(h.json, "approval"));
+    http_free(&h);
+    snprintf(decide, sizeof(decide), "/api/v1/approvals/%lld/reject",
+             (long long)id);
+    client_req(&srv, &admin2_c, "POST", decide, "{}", &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    client_req(&srv, &admin2_c, "GET", "/api/v1/approvals", NULL, &h);
+    json_t *first = json_array_get(json_object_get(h.json, "approvals"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "status")),
+                        "rejected");
+    http_free(&h);
+}
+
+static void
+test_single_admin_tenant_changes_at_once(void **state)
+{
+    (void)state;
+    struct account helper;
+    struct http h;
+    account_make(&srv, "0002", "helper", "office", &helper);
+    client_req(&srv, &other_c, "PATCH", "/api/v1/users/2",
+               "{\"role\":\"safety\"}", &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(json_string_value(json_object_get(h.json, "role")),
+                        "safety");
+    http_free(&h);
+}
+
 int
 main(void)
 {
@@ -235,6 +311,8 @@ main(void)
         cmocka_unit_test(test_write_grant_allows_changes_and_is_audited),
         cmocka_unit_test(test_expired_grant_gives_no_access),
         cmocka_unit_test(test_grant_needs_a_known_operator),
+        cmocka_unit_test(test_role_change_needs_a_second_admin),
+        cmocka_unit_test(test_single_admin_tenant_changes_at_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
