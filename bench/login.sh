@@ -41,6 +41,8 @@ cleanup() {
 trap cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)"; exit 1; }
 
+load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+
 # --- set-up: one tenant, USERS office users with their initial passwords ---
 "$BIN" tenant create --data "$work/data" --code 0001 \
     --name 'ベンチガス株式会社' >/dev/null 2>&1
@@ -185,6 +187,7 @@ stop_server
 
 # --- report ---
 printf '\nSign-in (POST /api/v1/auth/login) on loopback, %s cores shared by server and clients\n' "$(nproc)"
+printf 'load average before the run: %s (other work on the box skews every figure)\n' "$load0"
 printf 'password hash: %s\n' "$argon"
 printf '%s users, correct passwords (stage "enroll"); server --threads 4 --hash-slots 2\n\n' "$USERS"
 printf '%-38s %10s %9s %9s %9s\n' "throughput (--login-rate 100000)" "logins/s" "p50 ms" "p99 ms" "non-200"

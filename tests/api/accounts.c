@@ -69,15 +69,25 @@ account_make_operator(struct server *s, const char *login, struct account *a)
     make(args, a);
 }
 
+/* The oldest step worth using now: the previous one is still accepted,
+ * but only while the server will check it within the current step. */
+static int64_t
+lowest_step(int64_t now)
+{
+    return now % 30 <= 25 ? now / 30 - 1 : now / 30;
+}
+
 void
 account_code(struct account *a, char code[8])
 {
-    int64_t now = (int64_t)time(NULL), step = now / 30;
-    int64_t want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
-    if (want > step + 1) { /* window used up: wait for the next step */
+    int64_t now = (int64_t)time(NULL);
+    int64_t want = a->last_step + 1 > lowest_step(now) ? a->last_step + 1
+                                                       : lowest_step(now);
+    if (want > now / 30 + 1) { /* window used up: wait for the next step */
         sleep((unsigned)(30 - now % 30 + 1));
-        step = (int64_t)time(NULL) / 30;
-        want = a->last_step + 1 > step - 1 ? a->last_step + 1 : step - 1;
+        now = (int64_t)time(NULL);
+        want = a->last_step + 1 > lowest_step(now) ? a->last_step + 1
+                                                   : lowest_step(now);
     }
     char t[32];
     snprintf(t, sizeof(t), "%lld", (long long)(want * 30));
