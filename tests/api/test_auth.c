@@ -154,6 +154,36 @@ test_full_sign_in_then_sign_out(void **state)
 }
 
 /* Same status and body (but the request id) for every kind of failure. */
+/* One failed sign-in for a; its body without the request id into body. */
+static double
+failed_login_ms(struct account *a, char *body, size_t n)
+{
+    struct client c;
+    struct http h;
+    struct timespec t0, t1;
+    client_init(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    account_post_login(&srv, &c, a, "wrong password 123", &h);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_problem(&h, 401, "auth.failed");
+    json_object_del(h.json, "request_id");
+    char *text = json_dumps(h.json, JSON_SORT_KEYS);
+    snprintf(body, n, "%s", text);
+    free(text);
+    http_free(&h);
+    client_free(&c);
+    return (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+static int
+cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Same status and body (but the request id) for every kind of failure,
+ * and the same work: medians of three within a factor of 3. */
 static void
 test_unknown_and_known_ids_look_the_same(void **state)
 {
@@ -161,32 +191,23 @@ test_unknown_and_known_ids_look_the_same(void **state)
     struct account ghost = {.tenant = "0001", .login = "nobody-here"};
     struct account no_tenant = {.tenant = "9999", .login = "admin"};
     struct account *who[] = {&admin_b, &ghost, &no_tenant};
-    char first[1024] = "";
-    double ms[3];
+    char first[1024] = "", body[1024];
+    double median[3];
     for (int i = 0; i < 3; i++) {
-        struct client c;
-        struct http h;
-        client_init(&c);
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        account_post_login(&srv, &c, who[i], "wrong password 123", &h);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        ms[i] = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-        assert_problem(&h, 401, "auth.failed");
-        json_object_del(h.json, "request_id");
-        char *body = json_dumps(h.json, JSON_SORT_KEYS);
-        if (i == 0)
-            snprintf(first, sizeof(first), "%s", body);
-        else
+        double ms[3];
+        for (int k = 0; k < 3; k++) {
+            ms[k] = failed_login_ms(who[i], body, sizeof(body));
+            if (!first[0])
+                snprintf(first, sizeof(first), "%s", body);
             assert_string_equal(body, first);
-        free(body);
-        http_free(&h);
-        client_free(&c);
+        }
+        qsort(ms, 3, sizeof(double), cmp_double);
+        median[i] = ms[1];
     }
-    /* all three paid for one Argon2id run: within a factor of 3 */
     for (int i = 1; i < 3; i++)
-        if (ms[i] < ms[0] / 3 || ms[i] > ms[0] * 3)
-            fail_msg("timing differs: %.1f ms vs %.1f ms", ms[i], ms[0]);
+        if (median[i] < median[0] / 3 || median[i] > median[0] * 3)
+            fail_msg("timing differs: %.1f ms vs %.1f ms", median[i],
+                     median[0]);
 }
 
 static void
