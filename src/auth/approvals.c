@@ -43,30 +43,6 @@ approval_required(struct store *st)
     return n >= 2;
 }
 
-static enum err
-notify_admins(struct store *st, int64_t except, int64_t id)
-{
-    struct stmt *s;
-    int64_t ids[64];
-    int n = 0;
-    bool row;
-    enum err rc = store_query(st, &s,
-                              "SELECT id FROM users WHERE role = 'admin'"
-                              " AND status = 'active' AND id <> $1",
-                              "i", except);
-    while (!rc && n < 64 && !(rc = stmt_step(s, &row)) && row)
-        ids[n++] = stmt_int(s, 0);
-    stmt_done(s);
-    char detail[64];
-    snprintf(detail, sizeof(detail), "{\"approval\":%lld}", (long long)id);
-    for (int i = 0; i < n && !rc; i++)
-        rc = notice_add(st, ids[i], "approval_pending",
-                        "承認待ちの操作があります。内容を確認し、承認または"
-                        "却下してください。",
-                        detail);
-    return rc;
-}
-
 enum err
 approval_request(struct store *st, const char *action, int64_t target_user,
                  const char *params, int64_t requested_by, int64_t now,
@@ -86,5 +62,12 @@ approval_request(struct store *st, const char *action, int64_t target_user,
     if (!rc && !(rc = stmt_step(s, &row)) && row)
         *id = stmt_int(s, 0);
     stmt_done(s);
-    return rc ? rc : notify_admins(st, requested_by, *id);
+    if (rc)
+        return rc;
+    char detail[64];
+    snprintf(detail, sizeof(detail), "{\"approval\":%lld}", (long long)*id);
+    return notice_admins(st, requested_by, "approval_pending",
+                         "承認待ちの操作があります。内容を確認し、承認または"
+                         "却下してください。",
+                         detail);
 }

@@ -19,7 +19,9 @@
 #include "auth/auth_api.h"
 #include "auth/login.h"
 #include "auth/password.h"
+#include "auth/risk.h"
 #include "auth/roles.h"
+#include "core/log.h"
 #include "auth/throttle.h"
 #include "auth/totp.h"
 #include "core/arena.h"
@@ -104,6 +106,33 @@ check_password(struct login_try *l)
     return ok && strcmp(l->u.status, "active") == 0;
 }
 
+/* One account failing from many addresses: tell the tenant's admins. */
+static void
+report_many_sources(struct store *st, const struct login_try *l)
+{
+    char msg[256], detail[160];
+    if (user_check_login_id(l->login_id) != ERR_OK)
+        return; /* not even a well-formed id: nothing to tell admins */
+    snprintf(msg, sizeof(msg),
+             "ログインID「%.64s」に対して、多数の場所からログインの失敗が"
+             "続いています。パスワードが漏れていないか確認してください。",
+             l->login_id);
+    json_t *d = json_pack("{s:s}", "login_id", l->login_id);
+    char *text = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    snprintf(detail, sizeof(detail), "%s", text ? text : "{}");
+    free(text);
+    if (store_tx_begin(st))
+        return;
+    if (notice_admins(st, 0, "login_attack", msg, detail) ||
+        store_tx_commit(st))
+        store_tx_rollback(st);
+    log_msg(LOG_WARN, "auth.account_targeted",
+            "tenant %s: one account failing "
+            "from %d or more addresses",
+            l->tenant, RISK_ACCOUNT_IPS);
+}
+
 static enum err
 locked(struct req *r, int64_t retry_after)
 {
@@ -154,7 +183,7 @@ do_login(struct req *r, bool operator)
     if (rc)
         return rc;
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts); /* risk.c keys on wall time */
     if ((rc = throttle_ip(req_client_ip(r),
                           (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)))
         return rc;
@@ -167,6 +196,8 @@ do_login(struct req *r, bool operator)
         return rc == ERR_AUTH_LOCKED ? locked(r, retry) : rc;
     if (!check_password(&l)) {
         throttle_fail(platform, l.key, auth_now());
+        if (risk_failure(req_client_ip(r), l.key, auth_now()) && l.st)
+            report_many_sources(l.st, &l);
         if (l.st)
             auth_audit(r, l.st, "anonymous", "auth.login_failed",
                        l.user_found ? l.u.login_id : l.login_id,

@@ -66,30 +66,6 @@ ip_range(const char *ip, char *out, size_t n)
     out[i] = '\0';
 }
 
-static enum err
-notify_admins(struct store *st, const struct user *u, const char *detail)
-{
-    struct stmt *s;
-    enum err rc = store_query(st, &s,
-                              "SELECT id FROM users WHERE role = 'admin'"
-                              " AND status = 'active' AND id <> $1",
-                              "i", u->id);
-    int64_t ids[64];
-    int n = 0;
-    bool row;
-    while (!rc && n < 64 && !(rc = stmt_step(s, &row)) && row)
-        ids[n++] = stmt_int(s, 0);
-    stmt_done(s);
-    char msg[256];
-    snprintf(msg, sizeof(msg),
-             "%s さんが新しい端末またはネットワークから"
-             "ログインしました。",
-             u->display_name);
-    for (int i = 0; i < n && !rc; i++)
-        rc = notice_add(st, ids[i], "new_device_admin", msg, detail);
-    return rc;
-}
-
 enum err
 login_note_device(struct store *st, const struct user *u, const char *ip,
                   const char *user_agent, bool *is_new)
@@ -127,5 +103,11 @@ login_note_device(struct store *st, const struct user *u, const char *ip,
                     "新しい端末またはネットワークからログインしました。"
                     "心当たりがない場合は管理者に連絡してください。",
                     detail);
-    return rc ? rc : notify_admins(st, u, detail);
+    if (rc)
+        return rc;
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "%s さんが新しい端末またはネットワークからログインしました。",
+             u->display_name);
+    return notice_admins(st, u->id, "new_device_admin", msg, detail);
 }

@@ -2,6 +2,7 @@
  * throttle.c — per-account failure counters (platform store) and per-IP
  * token buckets (memory).
  */
+#include "auth/risk.h"
 #include "auth/throttle.h"
 #include "store/store.h"
 
@@ -113,17 +114,21 @@ slot_of(const char *ip)
 enum err
 throttle_ip(const char *ip, int64_t now_ms)
 {
+    int64_t cap =
+        risk_penalized(ip, now_ms / 1000) && bucket_cap > RISK_PENALTY_PER_MIN
+            ? RISK_PENALTY_PER_MIN
+            : bucket_cap;
     pthread_mutex_lock(&bucket_mu);
     struct bucket *b = &buckets[slot_of(ip)];
     if (strcmp(b->ip, ip) != 0) { /* new address (or a collision): fresh */
         snprintf(b->ip, sizeof(b->ip), "%s", ip);
-        b->tokens_milli = bucket_cap * 1000;
+        b->tokens_milli = cap * 1000;
         b->at_ms = now_ms;
     }
-    int64_t refill = (now_ms - b->at_ms) * bucket_cap / 60; /* milli */
+    int64_t refill = (now_ms - b->at_ms) * cap / 60; /* milli */
     b->tokens_milli += refill > 0 ? refill : 0;
-    if (b->tokens_milli > bucket_cap * 1000)
-        b->tokens_milli = bucket_cap * 1000;
+    if (b->tokens_milli > cap * 1000)
+        b->tokens_milli = cap * 1000;
     b->at_ms = now_ms;
     bool ok = b->tokens_milli >= 1000;
     if (ok)

@@ -106,6 +106,10 @@ enum err session_delete(struct store *st, const char *token_hash);
 enum err session_delete_user(struct store *st, int64_t user_id);
 enum err session_delete_all(struct store *st);
 
+/* The same notice for every active admin except user except_id (0 = all).
+ * Inside the caller's transaction. */
+enum err notice_admins(struct store *st, int64_t except_id, const char *kind,
+                       const char *message_ja, const char *detail_json);
 /* In-app notice for a user (新しい端末からのログイン, …). */
 enum err notice_add(struct store *st, int64_t user_id, const char *kind,
                     const char *message_ja, const char *detail_json);

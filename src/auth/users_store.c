@@ -242,6 +242,27 @@ recovery_use(struct store *st, int64_t user_id, const char *hash)
 }
 
 enum err
+notice_admins(struct store *st, int64_t except_id, const char *kind,
+              const char *message_ja, const char *detail_json)
+{
+    struct stmt *s;
+    int64_t ids[64];
+    int n = 0;
+    bool row;
+    enum err rc = store_query(st, &s,
+                              "SELECT id FROM users WHERE role = 'admin'"
+                              " AND status = 'active' AND id <> $1"
+                              " ORDER BY id LIMIT 64",
+                              "i", except_id);
+    while (!rc && !(rc = stmt_step(s, &row)) && row)
+        ids[n++] = stmt_int(s, 0);
+    stmt_done(s);
+    for (int i = 0; i < n && !rc; i++)
+        rc = notice_add(st, ids[i], kind, message_ja, detail_json);
+    return rc;
+}
+
+enum err
 notice_add(struct store *st, int64_t user_id, const char *kind,
            const char *message_ja, const char *detail_json)
 {

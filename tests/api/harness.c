@@ -294,6 +294,7 @@ client_req(struct server *s, struct client *cl, const char *method,
         list = curl_slist_append(list, cl->extra_header);
     setup_handle(cl->curl, s, method, path, json, json ? strlen(json) : 0, list,
                  &b, &h);
+    curl_easy_setopt(cl->curl, CURLOPT_INTERFACE, cl->source_ip);
     CURLcode rc = curl_easy_perform(cl->curl);
     curl_slist_free_all(list);
     finish(cl->curl, rc, path, &b, &h, out);

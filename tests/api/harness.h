@@ -58,6 +58,7 @@ struct client {
     void *curl;               /* CURL handle with a cookie engine */
     char csrf[128];           /* sent as X-CSRF-Token when set */
     const char *extra_header; /* one more request header, or NULL */
+    const char *source_ip;    /* bind to this loopback address, or NULL */
 };
 void client_init(struct client *c);
 void client_free(struct client *c);
