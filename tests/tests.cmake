@@ -6,7 +6,6 @@
 #   checksrc, format       banned functions, function length, clang-format
 
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
-pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 
 set(PL_TEST_ENV
   "PILOTLIGHT_BIN=$<TARGET_FILE:pilotlight>"
@@ -32,7 +31,7 @@ file(GLOB PL_API_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/api/test_*.c)
 add_library(plharness STATIC ${CMAKE_SOURCE_DIR}/tests/api/harness.c
             ${CMAKE_SOURCE_DIR}/tests/api/accounts.c)
 target_link_libraries(plharness PUBLIC PkgConfig::CMOCKA PkgConfig::CURL
-                      PkgConfig::JANSSON)
+                      PkgConfig::JANSSON PkgConfig::SODIUM Threads::Threads)
 foreach(src ${PL_API_TESTS})
   get_filename_component(name ${src} NAME_WE)
   add_executable(api_${name} ${src})

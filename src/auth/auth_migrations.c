@@ -90,6 +90,23 @@ const struct migration auth_tenant_migrations[] = {
      " decided_by INTEGER REFERENCES users (id),"
      " decided_at TEXT);"
      "CREATE INDEX approvals_status ON approvals (status, id);"},
+    {"auth", 4,
+     "CREATE TABLE settings ("
+     " key TEXT NOT NULL PRIMARY KEY,"
+     " value TEXT NOT NULL);"
+     "CREATE TABLE notify_outbox ("
+     " id INTEGER PRIMARY KEY,"
+     " channel TEXT NOT NULL CHECK (channel IN ('webhook', 'email')),"
+     " destination TEXT NOT NULL,"
+     " subject TEXT,"
+     " payload TEXT NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " attempts INTEGER NOT NULL DEFAULT 0,"
+     " next_at INTEGER NOT NULL,"
+     " delivered_at TEXT,"
+     " last_error TEXT);"
+     "CREATE INDEX notify_outbox_due ON notify_outbox (delivered_at, "
+     "next_at);"},
     {NULL, 0, NULL},
 };
 

@@ -2,6 +2,7 @@
  * users_store.c — SQL for users, recovery codes, sessions and notices in a
  * tenant store.
  */
+#include "auth/notify.h"
 #include "auth/users.h"
 #include "core/timeutil.h"
 #include "store/store.h"
@@ -266,6 +267,12 @@ enum err
 notice_add(struct store *st, int64_t user_id, const char *kind,
            const char *message_ja, const char *detail_json)
 {
+    struct user u;
+    enum err rc = user_find_id(st, user_id, &u);
+    if (!rc)
+        rc = notify_queue(st, &u, kind, message_ja, detail_json);
+    if (rc)
+        return rc;
     char now[32];
     time_now_iso(now);
     return store_run(st,

@@ -17,6 +17,7 @@ extern const struct route users_routes[];
 extern const struct route audit_routes[];
 extern const struct route grants_routes[];
 extern const struct route approvals_routes[];
+extern const struct route notify_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -26,6 +27,7 @@ static const struct route *const tables[] = {
     audit_routes,     /* audit log search */
     grants_routes,    /* support grants */
     approvals_routes, /* dual control */
+    notify_routes,    /* webhook for notices */
     NULL,
 };
 

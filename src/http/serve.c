@@ -2,6 +2,7 @@
  * serve.c — `pilotlight serve`: options, start-up, signals, shutdown.
  */
 #include "auth/auth.h"
+#include "auth/notify.h"
 #include "auth/throttle.h"
 #include "cli.h"
 #include "core/log.h"
@@ -64,6 +65,14 @@ const struct opt serve_opts_table[] = {
      "how long a one-time code counts as fresh for dangerous actions"},
     {"login-rate", OPT_INT, O(login_rate), 0, "20", 1, 100000, 0, "N",
      "sign-in attempts allowed per client address per minute"},
+    {"smtp-url", OPT_STR, O(smtp_url),
+     sizeof(((struct serve_opts *)0)->smtp_url), "", 0, 0, 0, "URL",
+     "SMTP relay for e-mailed notices (smtp://host:587); empty = none"},
+    {"mail-from", OPT_STR, O(mail_from),
+     sizeof(((struct serve_opts *)0)->mail_from), "pilotlight@localhost", 0, 0,
+     0, "ADDR", "sender address of e-mailed notices"},
+    {"webhook-allow-private", OPT_BOOL, O(webhook_private), 0, "false", 0, 0, 0,
+     "BOOL", "let tenants' webhooks reach private/loopback addresses"},
     OPT_END,
 };
 
@@ -120,6 +129,10 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
                              (unsigned)o->hash_slots};
     auth_configure(&ac);
     throttle_ip_configure((int)o->login_rate);
+    struct notify_config nc = {"", "", o->webhook_private};
+    snprintf(nc.smtp_url, sizeof(nc.smtp_url), "%s", o->smtp_url);
+    snprintf(nc.mail_from, sizeof(nc.mail_from), "%s", o->mail_from);
+    notify_configure(&nc);
     /* everything that can be checked is checked before DATA is touched */
     struct server *s = server_current();
     enum err rc = server_prepare(s, o);
@@ -140,8 +153,12 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     int port = 0;
-    if ((rc = server_start(s, &port)))
+    if ((rc = notify_start()))
         return rc;
+    if ((rc = server_start(s, &port))) {
+        notify_stop();
+        return rc;
+    }
     log_fields(LOG_INFO, "serve.listening",
                json_pack("{s:s, s:i, s:s, s:s}", "bind", o->bind, "port", port,
                          "data", o->data, "web", s->web_root));
@@ -152,6 +169,7 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     log_msg(LOG_INFO, "serve.signal", "received %s, draining",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     server_stop(s);
+    notify_stop();
     pool_thread_release();
     return ERR_OK;
 }

@@ -37,6 +37,9 @@ struct serve_opts {
     long long hash_slots;   /* concurrent Argon2id */
     long long step_up;      /* seconds a TOTP counts as fresh */
     long long login_rate;   /* sign-in attempts per IP per minute */
+    char smtp_url[256];     /* e-mail relay for notices, \"\" = none */
+    char mail_from[256];    /* From: of those e-mails */
+    bool webhook_private;   /* allow webhooks to private addresses */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

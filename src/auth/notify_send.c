@@ -1,0 +1,335 @@
+/*
+ * notify_send.c — the notifier thread: delivers tenants' outboxes by
+ * webhook (HTTP POST, HMAC-signed) and e-mail (SMTP), with retries.
+ *
+ * Tenants with something to send are kept in a small set (notify_kick);
+ * at start and every 10 minutes the thread also walks every tenant once,
+ * so rows left by a crash or a full set are never stranded.
+ */
+#include "auth/notify.h"
+#include "core/xalloc.h"
+#include "core/log.h"
+#include "store/pool.h"
+#include "core/timeutil.h"
+#include "store/store.h"
+#include "tenants/tenants.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define DIRTY_MAX    256
+#define MAX_ATTEMPTS 10
+#define SWEEP_S      600
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+/* Tenants kicked recently. The kick comes from inside the writer's
+ * transaction, before its commit, so a tenant stays in the set for
+ * KEEP_S seconds and is looked at on every pass in that time. */
+#define KEEP_S 5
+static int64_t dirty[DIRTY_MAX], kicked_at[DIRTY_MAX];
+static int ndirty;
+static bool sweep = true, stopping, running;
+static pthread_t thread;
+
+void
+notify_kick(int64_t tenant_id)
+{
+    pthread_mutex_lock(&mu);
+    int i = 0;
+    while (i < ndirty && dirty[i] != tenant_id)
+        i++;
+    if (i == ndirty && ndirty < DIRTY_MAX)
+        dirty[ndirty++] = tenant_id;
+    if (i < ndirty)
+        kicked_at[i] = time(NULL);
+    else
+        sweep = true;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+/* Refuse to connect to private addresses (SSRF) unless allowed. */
+static curl_socket_t
+open_socket(void *cls, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)cls;
+    (void)purpose;
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (a->family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip,
+                  sizeof(ip));
+    else if (a->family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip,
+                  sizeof(ip));
+    if (!notify_config()->allow_private && notify_addr_private(ip)) {
+        log_msg(LOG_WARN, "notify.refused_address",
+                "webhook address %s is private", ip);
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+static bool
+post_webhook(const char *url, const char *secret, const char *body, char *error,
+             size_t n)
+{
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    char hex[2 * sizeof(mac) + 1], sig[100];
+    crypto_auth_hmacsha256_state h;
+    crypto_auth_hmacsha256_init(&h, (const unsigned char *)secret,
+                                strlen(secret));
+    crypto_auth_hmacsha256_update(&h, (const unsigned char *)body,
+                                  strlen(body));
+    crypto_auth_hmacsha256_final(&h, mac);
+    sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+    snprintf(sig, sizeof(sig), "X-Pilotlight-Signature: sha256=%s", hex);
+    CURL *c = curl_easy_init();
+    struct curl_slist *hd = curl_slist_append(NULL, sig);
+    hd = curl_slist_append(hd, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(c);
+    if (rc != CURLE_OK)
+        snprintf(error, n, "%s", curl_easy_strerror(rc));
+    else if (status < 200 || status > 299)
+        snprintf(error, n, "HTTP %ld", status);
+    return rc == CURLE_OK && status >= 200 && status <= 299;
+}
+
+struct mail {
+    const char *data;
+    size_t len, off;
+};
+
+static size_t
+mail_read(char *p, size_t size, size_t n, void *arg)
+{
+    struct mail *m = arg;
+    size_t left = m->len - m->off, want = size * n;
+    size_t k = left < want ? left : want;
+    memcpy(p, m->data + m->off, k);
+    m->off += k;
+    return k;
+}
+
+/* A text/plain UTF-8 message; subject and body base64-encoded. */
+static char *
+mail_text(const char *to, const char *subject, const char *body)
+{
+    const struct notify_config *c = notify_config();
+    size_t sl = strlen(subject), bl = strlen(body);
+    char *s64 = xmalloc(sodium_base64_encoded_len(sl, 1));
+    char *b64 = xmalloc(sodium_base64_encoded_len(bl, 1));
+    sodium_bin2base64(s64, sodium_base64_encoded_len(sl, 1),
+                      (const unsigned char *)subject, sl,
+                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(b64, sodium_base64_encoded_len(bl, 1),
+                      (const unsigned char *)body, bl,
+                      sodium_base64_VARIANT_ORIGINAL);
+    size_t n = strlen(s64) + strlen(b64) * 2 + 1024;
+    char *m = xmalloc(n);
+    int k = snprintf(m, n,
+                     "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
+                     "MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=UTF-8\r\n"
+                     "Content-Transfer-Encoding: base64\r\n\r\n",
+                     c->mail_from, to, s64);
+    size_t blen = strlen(b64);
+    for (size_t i = 0; i < blen; i += 76) /* lines of 76, as MIME wants */
+        k += snprintf(m + k, n - (size_t)k, "%.76s\r\n", b64 + i);
+    free(s64);
+    free(b64);
+    return m;
+}
+
+static bool
+send_mail(const char *to, const char *subject, const char *body, char *error,
+          size_t n)
+{
+    char *text = mail_text(to, subject, body);
+    struct mail m = {text, strlen(text), 0};
+    CURL *c = curl_easy_init();
+    struct curl_slist *rcpt = curl_slist_append(NULL, to);
+    curl_easy_setopt(c, CURLOPT_URL, notify_config()->smtp_url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, notify_config()->mail_from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &m);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(rcpt);
+    curl_easy_cleanup(c);
+    free(text);
+    if (rc != CURLE_OK)
+        snprintf(error, n, "%s", curl_easy_strerror(rc));
+    return rc == CURLE_OK;
+}
+
+/* One outbox row: deliver, then record the outcome. */
+static void
+deliver_row(struct store *st, struct stmt *s, const char *secret)
+{
+    int64_t id = stmt_int(s, 0), attempts = stmt_int(s, 5);
+    char error[256] = "";
+    bool ok;
+    if (!strcmp(stmt_text(s, 1), "webhook"))
+        ok = post_webhook(stmt_text(s, 2), secret, stmt_text(s, 4), error,
+                          sizeof(error));
+    else
+        ok = send_mail(stmt_text(s, 2),
+                       stmt_text(s, 3) ? stmt_text(s, 3) : "pilotlight",
+                       stmt_text(s, 4), error, sizeof(error));
+    /* backoff: 1 min doubling, at most an hour; give up after 10 tries */
+    int64_t wait = attempts >= 6 ? 3600 : (int64_t)60 << attempts;
+    int64_t next = attempts + 1 >= MAX_ATTEMPTS ? INT64_MAX : time(NULL) + wait;
+    char now[32];
+    time_now_iso(now);
+    store_run(st,
+              "UPDATE notify_outbox SET attempts = attempts + 1,"
+              " delivered_at = $1, last_error = $2, next_at = $3"
+              " WHERE id = $4",
+              "ttii", ok ? now : NULL, ok ? NULL : error, next, id);
+    if (!ok)
+        log_msg(LOG_WARN, "notify.failed", "outbox %lld: %s", (long long)id,
+                error);
+}
+
+/* Deliver what is due in one tenant's outbox (at most 50 rows a pass). */
+static void
+deliver_tenant(int64_t tenant_id)
+{
+    struct store *st;
+    char secret[128];
+    if (pool_tenant(tenant_id, &st) ||
+        notify_setting(st, "notify.webhook_secret", secret, sizeof(secret)))
+        return;
+    int64_t ids[50];
+    int n = 0;
+    struct stmt *s;
+    bool row;
+    if (store_query(st, &s,
+                    "SELECT id FROM notify_outbox WHERE delivered_at IS NULL"
+                    " AND next_at <= $1 ORDER BY id LIMIT 50",
+                    "i", (int64_t)time(NULL)))
+        return;
+    while (n < 50 && !stmt_step(s, &row) && row)
+        ids[n++] = stmt_int(s, 0);
+    stmt_done(s);
+    for (int i = 0; i < n; i++) {
+        if (store_query(st, &s,
+                        "SELECT id, channel, destination, subject, payload,"
+                        " attempts FROM notify_outbox WHERE id = $1",
+                        "i", ids[i]))
+            continue;
+        if (!stmt_step(s, &row) && row) {
+            /* the row's text lives in the statement: deliver before done */
+            deliver_row(st, s, secret);
+        }
+        stmt_done(s);
+    }
+}
+
+static bool
+add_tenant(const struct tenant *t, void *arg)
+{
+    (void)arg;
+    deliver_tenant(t->id);
+    return !stopping;
+}
+
+static void *
+loop(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mu);
+    while (!stopping) {
+        int64_t work[DIRTY_MAX];
+        int n = ndirty, kept = 0;
+        bool all = sweep;
+        memcpy(work, dirty, sizeof(int64_t) * (size_t)n);
+        for (int i = 0; i < ndirty; i++) /* keep the recent ones */
+            if (time(NULL) - kicked_at[i] <= KEEP_S) {
+                dirty[kept] = dirty[i];
+                kicked_at[kept++] = kicked_at[i];
+            }
+        ndirty = kept;
+        sweep = false;
+        pthread_mutex_unlock(&mu);
+        struct store *platform;
+        if (all && !pool_platform(&platform))
+            tenant_each(platform, add_tenant, NULL);
+        for (int i = 0; i < n && !stopping; i++)
+            deliver_tenant(work[i]);
+        pthread_mutex_lock(&mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 2;
+        until.tv_sec -= ndirty ? 1 : 0; /* recent kicks: look again soon */
+        if (!stopping)
+            pthread_cond_timedwait(&cv, &mu, &until);
+        static time_t last_sweep;
+        if (time(NULL) - last_sweep >= SWEEP_S) {
+            last_sweep = time(NULL);
+            sweep = true;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    pool_thread_release();
+    return NULL;
+}
+
+enum err
+notify_start(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    stopping = false;
+    sweep = true;
+    if (pthread_create(&thread, NULL, loop, NULL) != 0)
+        return err_fail(ERR_INTERNAL, "cannot start the notifier");
+    running = true;
+    return ERR_OK;
+}
+
+void
+notify_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&mu);
+    stopping = true;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(thread, NULL);
+    running = false;
+    curl_global_cleanup();
+}
