@@ -155,7 +155,11 @@ approval_or_apply(struct req *r, const char *action, const struct user *u,
                   json_t *params, bool *pending)
 {
     struct auth_ctx *a = auth_ctx(r);
-    *pending = approval_required(a->st) && !a->grant_access[0];
+    if (a->grant_access[0]) /* support staff never take these steps */
+        return err_fail(ERR_AUTH_FORBIDDEN,
+                        "role changes and second-factor resets are the "
+                        "tenant's own admins' to make");
+    *pending = approval_required(a->st);
     char *text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
     int64_t id = 0;
     enum err rc = store_tx_begin(a->st);

@@ -185,8 +185,10 @@ do_login(struct req *r, bool operator)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts); /* risk.c keys on wall time */
     if ((rc = throttle_ip(req_client_ip(r),
-                          (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)))
+                          (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000))) {
+        resp_header(r, "Retry-After", "30");
         return rc;
+    }
     struct store *platform;
     int64_t retry = 0;
     throttle_key(l.tenant, l.login_id, l.key, sizeof(l.key));

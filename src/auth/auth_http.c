@@ -256,7 +256,9 @@ grant_load(struct req *r, struct auth_ctx *a, const char *tenant_code,
 void
 grant_audit_access(struct req *r, struct auth_ctx *a)
 {
-    auth_audit(r, a->st, NULL, "support.access", req_method(r),
+    char target[300];
+    snprintf(target, sizeof(target), "%s %s", req_method(r), req_path(r));
+    auth_audit(r, a->st, NULL, "support.access", target,
                json_pack("{s:I, s:s}", "grant", (json_int_t)a->grant_id,
                          "access", a->grant_access));
 }

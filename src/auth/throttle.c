@@ -2,6 +2,7 @@
  * throttle.c — per-account failure counters (platform store) and per-IP
  * token buckets (memory).
  */
+#include "auth/crypto.h"
 #include "auth/risk.h"
 #include "auth/throttle.h"
 #include "store/store.h"
@@ -84,6 +85,7 @@ throttle_clear(struct store *platform, const char *key)
 /* ---- per-IP token buckets ------------------------------------------- */
 
 #define BUCKETS 4096
+#define PROBES  8 /* slots tried per address before the oldest is reused */
 
 static int64_t bucket_cap = 20; /* attempts per minute, and the burst */
 
@@ -96,40 +98,70 @@ throttle_ip_configure(int per_minute)
 struct bucket {
     char ip[48];
     int64_t tokens_milli; /* tokens × 1000 */
-    int64_t at_ms;        /* last refill */
+    int64_t at_ms;        /* time up to which refill is accounted */
 };
 
 static struct bucket buckets[BUCKETS];
 static pthread_mutex_t bucket_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t hash_key; /* random per process: no collisions to plan */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void
+make_key(void)
+{
+    crypto_random(&hash_key, sizeof(hash_key));
+}
 
 static size_t
 slot_of(const char *ip)
 {
-    uint64_t h = 0xCBF29CE484222325ULL;
+    uint64_t h = 0xCBF29CE484222325ULL ^ hash_key;
     for (const char *p = ip; *p; p++)
         h = (h ^ (unsigned char)*p) * 0x100000001B3ULL;
-    return h % BUCKETS;
+    return (size_t)(h % BUCKETS);
+}
+
+/* The address's own bucket; a new one replaces the least recently used of
+ * the probed slots (an idle bucket is full anyway, so nothing is lost). */
+static struct bucket *
+bucket_for(const char *ip, int64_t cap, int64_t now_ms)
+{
+    size_t first = slot_of(ip);
+    struct bucket *oldest = &buckets[first];
+    for (size_t k = 0; k < PROBES; k++) {
+        struct bucket *b = &buckets[(first + k) % BUCKETS];
+        if (!strcmp(b->ip, ip))
+            return b;
+        if (b->at_ms < oldest->at_ms)
+            oldest = b;
+    }
+    snprintf(oldest->ip, sizeof(oldest->ip), "%s", ip);
+    oldest->tokens_milli = cap * 1000;
+    oldest->at_ms = now_ms;
+    return oldest;
 }
 
 enum err
 throttle_ip(const char *ip, int64_t now_ms)
 {
+    pthread_once(&key_once, make_key);
     int64_t cap =
         risk_penalized(ip, now_ms / 1000) && bucket_cap > RISK_PENALTY_PER_MIN
             ? RISK_PENALTY_PER_MIN
             : bucket_cap;
     pthread_mutex_lock(&bucket_mu);
-    struct bucket *b = &buckets[slot_of(ip)];
-    if (strcmp(b->ip, ip) != 0) { /* new address (or a collision): fresh */
-        snprintf(b->ip, sizeof(b->ip), "%s", ip);
+    struct bucket *b = bucket_for(ip, cap, now_ms);
+    /* cap tokens a minute = cap milli-tokens every 60 ms; account only
+     * whole milli-tokens so no fraction of the refill is thrown away */
+    int64_t refill = (now_ms - b->at_ms) * cap / 60;
+    if (refill > 0) {
+        b->tokens_milli += refill;
+        b->at_ms += refill * 60 / cap;
+    }
+    if (b->tokens_milli >= cap * 1000) {
         b->tokens_milli = cap * 1000;
         b->at_ms = now_ms;
     }
-    int64_t refill = (now_ms - b->at_ms) * cap / 60; /* milli */
-    b->tokens_milli += refill > 0 ? refill : 0;
-    if (b->tokens_milli > cap * 1000)
-        b->tokens_milli = cap * 1000;
-    b->at_ms = now_ms;
     bool ok = b->tokens_milli >= 1000;
     if (ok)
         b->tokens_milli -= 1000;

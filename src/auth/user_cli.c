@@ -178,6 +178,7 @@ static int
 cmd_create(int argc, char **argv)
 {
     struct user_opts o;
+    memset(&o, 0, sizeof(o)); /* rows left out for operators stay empty */
     if (opt_wants_help(argc, argv)) {
         cli_help(op_realm ? "pilotlight operator create --login ID --name NAME"
                           : "pilotlight user create --tenant CODE --login ID "
@@ -239,6 +240,7 @@ static int
 cmd_list(int argc, char **argv)
 {
     struct user_opts o;
+    memset(&o, 0, sizeof(o)); /* rows left out for operators stay empty */
     if (opt_wants_help(argc, argv)) {
         cli_help(op_realm ? "pilotlight operator list [--json]"
                           : "pilotlight user list --tenant CODE [--json]",
@@ -294,6 +296,7 @@ static int
 cmd_one(const char *what, int argc, char **argv)
 {
     struct user_opts o;
+    memset(&o, 0, sizeof(o)); /* rows left out for operators stay empty */
     char usage[128], action[32], cmd[32];
     snprintf(usage, sizeof(usage),
              "pilotlight user %s --tenant CODE --login "

@@ -175,7 +175,7 @@ users_revoke_all(struct req *r)
     }
     auth_audit(r, a->st, NULL, "session.revoke_all", a->tenant.code, NULL);
     resp_empty(r, 204);
-    auth_set_cookie(r, 0, NULL);
+    auth_set_cookie(r, a->tenant.id, NULL);
     return ERR_OK;
 }
 

@@ -65,6 +65,8 @@ const char *req_param(const struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name);
 /* A request header; NULL when absent. */
 const char *req_header(struct req *r, const char *name);
+/* The request path as received, without the query string. */
+const char *req_path(struct req *r);
 /* A cookie sent by the client; NULL when absent. */
 const char *req_cookie(struct req *r, const char *name);
 /* The client's address as text ("127.0.0.1", "::1"). */

@@ -12,8 +12,8 @@
 #include <string.h>
 
 /* Statuses counted one by one; anything else is counted under "other". */
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
-                               405, 409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 202, 204, 304, 400, 401, 403, 404,
+                               405, 409, 413, 415, 422, 423, 429, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 /* Histogram bounds in microseconds: 0.5 ms … 2.5 s. */
 static const uint64_t bounds_us[] = {500,    1000,   2500,    5000,

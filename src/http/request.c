@@ -4,6 +4,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "http/internal.h"
+#include "http/server_int.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,15 +53,43 @@ req_header(struct req *r, const char *name)
 }
 
 const char *
+req_path(struct req *r)
+{
+    return arena_strndup(r->arena, r->raw_uri, strcspn(r->raw_uri, "?"));
+}
+
+const char *
 req_cookie(struct req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+/* The last entry of X-Forwarded-For, when it is an address. */
+static bool
+forwarded_ip(struct req *r, char *out, size_t n)
+{
+    const char *xff = req_header(r, "X-Forwarded-For");
+    if (!xff)
+        return false;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    char ip[64];
+    snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(last, " "), last);
+    unsigned char bin[16];
+    if (inet_pton(AF_INET, ip, bin) != 1 && inet_pton(AF_INET6, ip, bin) != 1)
+        return false;
+    snprintf(out, n, "%s", ip);
+    return true;
 }
 
 const char *
 req_client_ip(struct req *r)
 {
     if (r->ip[0])
+        return r->ip;
+    if (r->srv->o->trust_proxy && forwarded_ip(r, r->ip, sizeof(r->ip)))
         return r->ip;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -71,6 +71,8 @@ const struct opt serve_opts_table[] = {
     {"mail-from", OPT_STR, O(mail_from),
      sizeof(((struct serve_opts *)0)->mail_from), "pilotlight@localhost", 0, 0,
      0, "ADDR", "sender address of e-mailed notices"},
+    {"trust-proxy", OPT_BOOL, O(trust_proxy), 0, "false", 0, 0, 0, "BOOL",
+     "behind nginx: the client address is the last X-Forwarded-For entry"},
     {"webhook-allow-private", OPT_BOOL, O(webhook_private), 0, "false", 0, 0, 0,
      "BOOL", "let tenants' webhooks reach private/loopback addresses"},
     OPT_END,

@@ -40,6 +40,7 @@ struct serve_opts {
     char smtp_url[256];     /* e-mail relay for notices, \"\" = none */
     char mail_from[256];    /* From: of those e-mails */
     bool webhook_private;   /* allow webhooks to private addresses */
+    bool trust_proxy;       /* take the client address from X-Forwarded-For */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

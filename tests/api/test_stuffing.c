@@ -34,7 +34,8 @@ setup(void **state)
     cli_ok(t1);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "victim", "office", &victim);
-    const char *extra[] = {"--login-rate", "1000", NULL};
+    const char *extra[] = {"--login-rate", "1000", "--trust-proxy", "true",
+                           NULL};
     server_start(&srv, extra);
     account_enroll(&srv, &admin);
     return 0;
@@ -114,12 +115,50 @@ test_one_account_from_many_addresses_is_reported(void **state)
     assert_int_equal(try_login("127.0.0.30", "victim", victim.password), 200);
 }
 
+/* Behind the proxy, the address that counts is the one nginx forwards. */
+static void
+test_forwarded_address_is_the_one_throttled(void **state)
+{
+    (void)state;
+    struct account a = {.tenant = "0001"};
+    struct client c;
+    struct http h;
+    int limited = 0;
+    for (int i = 0; i < 14; i++) {
+        snprintf(a.login, sizeof(a.login), "fwd%02d", i);
+        client_init(&c);
+        c.extra_header = "X-Forwarded-For: 10.9.8.7, 198.51.100.77";
+        account_post_login(&srv, &c, &a, "Autumn2026!!x", &h);
+        limited += h.status == 429;
+        http_free(&h);
+        client_free(&c);
+    }
+    assert_true(limited >= 1); /* 198.51.100.77 sprayed ten accounts */
+    /* same socket address, another forwarded client: not slowed */
+    client_init(&c);
+    c.extra_header = "X-Forwarded-For: 198.51.100.78";
+    account_post_login(&srv, &c, &admin, admin.password, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    client_free(&c);
+    const char *list[] = {"audit",    "list", "--data",   srv.data,
+                          "--tenant", "0001", "--action", "auth.login_failed",
+                          "--json",   NULL};
+    char *out, *err;
+    assert_int_equal(cli_run(list, &out, &err), 0);
+    if (!strstr(out, "198.51.100.77"))
+        fail_msg("audit: %.1500s", out);
+    free(out);
+    free(err);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_address_spraying_many_accounts_is_slowed),
         cmocka_unit_test(test_one_account_from_many_addresses_is_reported),
+        cmocka_unit_test(test_forwarded_address_is_the_one_throttled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
