@@ -24,6 +24,11 @@ approval_apply(struct store *st, const char *action, int64_t target_user,
     }
     if (!strcmp(action, "user.reset_mfa"))
         return user_reset_mfa(st, u.id);
+    if (!strcmp(action, "user.status")) {
+        const char *v = json_string_value(json_object_get(params, "status"));
+        return v ? user_change(st, &u, NULL, NULL, v)
+                 : err_fail(ERR_INVALID, "approval without a status");
+    }
     return err_fail(ERR_INVALID, "unknown dual-control action %s", action);
 }
 

@@ -2,14 +2,16 @@
  * approvals.h — dual control (二重承認): the most dangerous user changes
  * take effect only when a second admin approves them.
  *
- * Covered: changing a user's role, and resetting a user's second factor
- * (both are how an intruder with one admin account would take over
- * others). The request is stored as pending and answered 202; every other
- * active admin gets a notice; another admin (never the requester) approves
- * with a fresh one-time code, and only then is the change applied. Pending
- * requests expire after 24 hours. A tenant with a single active admin
- * cannot have a second approver, so there the change applies at once and
- * the audit entry says so ("dual_control": "single_admin").
+ * Covered: changing a user's role (including creating a user as admin,
+ * which creates them read-only with a pending change to admin), disabling
+ * an admin, and resetting a user's second factor — the ways an intruder
+ * with one admin account would take over or shut out the others. The request is
+ * stored as pending and answered 202; every other active admin gets a notice;
+ * another admin (never the requester) approves with a fresh one-time code, and
+ * only then is the change applied. Pending requests expire after 24 hours. A
+ * tenant with a single active admin cannot have a second approver, so there the
+ * change applies at once and the audit entry says so ("dual_control":
+ * "single_admin").
  */
 #ifndef PL_AUTH_APPROVALS_H
 #define PL_AUTH_APPROVALS_H

@@ -27,6 +27,10 @@ enum err users_path_user(struct req *r, struct user *u);
  */
 enum err approval_or_apply(struct req *r, const char *action,
                            const struct user *u, json_t *params, bool *pending);
+/* approval_or_apply, answering 200 with the user when applied at once;
+ * takes params. */
+enum err guarded(struct req *r, struct user *u, const char *action,
+                 json_t *params);
 /* Handlers of users_admin_api.c (listed in users_api.c's table). */
 enum err users_patch(struct req *r);
 enum err users_reset_mfa(struct req *r);
@@ -34,5 +38,6 @@ enum err users_unlock(struct req *r);
 enum err users_revoke(struct req *r);
 enum err users_revoke_all(struct req *r);
 enum err notices_get(struct req *r);
+enum err notices_read(struct req *r);
 
 #endif

@@ -266,9 +266,11 @@ cmd_list(int argc, char **argv)
 }
 
 struct one_args {
-    const char *what; /* "disable", "enable", "reset-mfa", "unlock" */
+    const char *what; /* "disable", "enable", "reset-mfa", "unlock",
+                         "reset-password" */
     struct open_tenant *ot;
     struct user u;
+    char temp[32]; /* reset-password: the temporary password */
 };
 
 static enum err
@@ -284,7 +286,12 @@ do_one(struct store *st, void *arg)
              !(rc = user_set_totp(st, a->u.id, NULL, NULL, 0)))
         rc = store_run(st, "DELETE FROM recovery_codes WHERE user_id = $1", "i",
                        a->u.id);
-    else if (!strcmp(a->what, "unlock")) {
+    else if (!strcmp(a->what, "reset-password")) {
+        char hash[CRYPTO_PW_HASH_MAX];
+        crypto_readable_code(a->temp, 4, 5);
+        if (!(rc = crypto_pw_hash(a->temp, hash)))
+            rc = user_set_password(st, a->u.id, hash);
+    } else if (!strcmp(a->what, "unlock")) {
         char key[160];
         throttle_key(a->ot->t.code, a->u.login_id, key, sizeof(key));
         return throttle_clear(a->ot->platform, key);
@@ -313,7 +320,7 @@ cmd_one(const char *what, int argc, char **argv)
     }
     enum err rc = opt_parse(realm_opts(one_opts), &o, argc, argv);
     struct open_tenant ot;
-    struct one_args a = {what, &ot, {0}};
+    struct one_args a = {what, &ot, {0}, ""};
     if (!rc && !(rc = open_tenant(&o, &ot)))
         rc = user_find_login(ot.st, o.login, &a.u);
     snprintf(action, sizeof(action), "user.%s", what);
@@ -324,6 +331,11 @@ cmd_one(const char *what, int argc, char **argv)
     if (rc)
         return cli_fail(cmd, rc);
     printf("%s: done for %s in tenant %s\n", what, a.u.login_id, ot.t.code);
+    if (a.temp[0])
+        printf("temporary password: %s\n(shown once; the second factor is "
+               "unchanged)\n",
+               a.temp);
+    crypto_wipe(a.temp, sizeof(a.temp));
     return 0;
 }
 
@@ -339,7 +351,8 @@ usage(FILE *f)
             "  enable     enable a disabled user\n"
             "  reset-mfa  clear the second factor (set up again at next "
             "sign-in)\n"
-            "  unlock     clear failed sign-in attempts\n\n"
+            "  unlock     clear failed sign-in attempts\n"
+            "  reset-password  set a temporary password (printed once)\n\n"
             "`pilotlight %s <command> --help` lists the options.\n",
             op_realm ? "operator" : "user");
 }
@@ -354,8 +367,8 @@ operator_main(int argc, char **argv)
 int
 user_main(int argc, char **argv)
 {
-    static const char *const one[] = {"disable", "enable", "reset-mfa",
-                                      "unlock", NULL};
+    static const char *const one[] = {"disable", "enable",         "reset-mfa",
+                                      "unlock",  "reset-password", NULL};
     crypto_init(2);
     if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
         usage(argc < 1 ? stderr : stdout);

@@ -11,10 +11,12 @@
 #include "auth/roles.h"
 #include "auth/throttle.h"
 #include "store/pool.h"
+#include "core/timeutil.h"
 #include "store/store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct change {
@@ -82,7 +84,7 @@ do_change(struct store *st, struct user *u, const void *arg)
 
 /* Put a role change or MFA reset through dual control; answer with the
  * user when it applied at once. */
-static enum err
+enum err
 guarded(struct req *r, struct user *u, const char *action, json_t *params)
 {
     bool pending = false;
@@ -105,7 +107,16 @@ users_patch(struct req *r)
         return err_fail(ERR_CONFLICT,
                         "an admin cannot change their own role or status");
     const char *new_role = c.role && strcmp(c.role, u.role) ? c.role : NULL;
+    bool disable_admin = c.status && !strcmp(c.status, "disabled") &&
+                         !strcmp(u.role, "admin") &&
+                         strcmp(u.status, "disabled");
     c.role = NULL; /* the role goes through dual control, the rest not */
+    if (disable_admin) {
+        if (c.name || new_role)
+            return err_fail(ERR_CONFLICT, "disable an admin on its own");
+        return guarded(r, &u, "user.status",
+                       json_pack("{s:s}", "status", "disabled"));
+    }
     if (c.name || c.status || !new_role) {
         json_t *d =
             json_pack("{s:{s:s, s:s}, s:{s:s?, s:s?}}", "before",
@@ -205,4 +216,24 @@ notices_get(struct req *r)
     }
     resp_json(r, 200, json_pack("{s:o}", "notices", list));
     return ERR_OK;
+}
+
+enum err
+notices_read(struct req *r)
+{
+    struct auth_ctx *a = auth_ctx(r);
+    char *end, now[32];
+    long long id = strtoll(req_param(r, "id"), &end, 10);
+    if (*end || id <= 0)
+        return err_fail(ERR_NOT_FOUND, "no such notice");
+    time_now_iso(now);
+    enum err rc = store_run(a->st,
+                            "UPDATE notices SET read_at = coalesce(read_at,"
+                            " $1) WHERE id = $2 AND user_id = $3",
+                            "tii", now, (int64_t)id, a->user.id);
+    if (!rc && store_changes(a->st) != 1) /* only one's own notices */
+        rc = err_fail(ERR_NOT_FOUND, "no such notice");
+    if (!rc)
+        resp_empty(r, 204);
+    return rc;
 }

@@ -14,6 +14,7 @@
  * Every lookup runs in the caller's tenant store, so an id from another
  * tenant is simply not found (404), never "forbidden".
  */
+#include "auth/approvals.h"
 #include "auth/auth.h"
 #include "auth/auth_api.h"
 #include "auth/password.h"
@@ -141,7 +142,11 @@ post_user(struct req *r)
         return rc;
     if ((rc = store_tx_begin(a->st)))
         return rc;
-    rc = user_insert(a->st, n.login_id, n.name, n.role, n.email, hash, &u);
+    /* a new admin is made read-only first; becoming admin is a role change
+     * under dual control like any other */
+    bool admin = !strcmp(n.role, "admin") && approval_required(a->st);
+    rc = user_insert(a->st, n.login_id, n.name, admin ? "readonly" : n.role,
+                     n.email, hash, &u);
     if (!rc)
         rc = store_tx_commit(a->st);
     if (rc) {
@@ -153,6 +158,13 @@ post_user(struct req *r)
     auth_audit(r, a->st, NULL, "user.create", target,
                json_pack("{s:s, s:s, s:s}", "login_id", u.login_id, "role",
                          u.role, "display_name", u.display_name));
+    if (admin) {
+        bool pending;
+        json_t *p = json_pack("{s:s, s:s}", "role", "admin", "before", u.role);
+        rc = approval_or_apply(r, "user.role", &u, p, &pending);
+        json_decref(p);
+        return rc; /* 202 with the approval */
+    }
     resp_json(r, 201, auth_user_json(&u));
     return ERR_OK;
 }
@@ -173,5 +185,7 @@ const struct route users_routes[] = {
     {"POST", "/api/v1/sessions/revoke-all", users_revoke_all, 1024,
      "users.write", "session.revoke_all", ROUTE_STEP_UP},
     {"GET", "/api/v1/notices", notices_get, 0, PERM_SESSION, NULL, 0},
+    {"POST", "/api/v1/notices/{id}/read", notices_read, 1024, PERM_SESSION,
+     NULL, ROUTE_NO_SUPPORT},
     ROUTES_END,
 };

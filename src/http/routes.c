@@ -18,6 +18,7 @@ extern const struct route audit_routes[];
 extern const struct route grants_routes[];
 extern const struct route approvals_routes[];
 extern const struct route notify_routes[];
+extern const struct route password_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -28,6 +29,7 @@ static const struct route *const tables[] = {
     grants_routes,    /* support grants */
     approvals_routes, /* dual control */
     notify_routes,    /* webhook for notices */
+    password_routes,  /* password change and reset */
     NULL,
 };
 

@@ -23,7 +23,8 @@
 static struct server srv;
 
 /* separate admins so no account needs more than 3 codes in 90 s */
-static struct account admin_a, admin_a2, admin_a3, admin_a4, admin_b, reader_a;
+static struct account admin_a, admin_a2, admin_a3, admin_a4, admin_a5, admin_b,
+    reader_a, clerk_a;
 
 static int
 setup(void **state)
@@ -42,6 +43,8 @@ setup(void **state)
     account_make(&srv, "0001", "admin2", "admin", &admin_a2);
     account_make(&srv, "0001", "admin3", "admin", &admin_a3);
     account_make(&srv, "0001", "admin4", "admin", &admin_a4);
+    account_make(&srv, "0001", "admin5", "admin", &admin_a5);
+    account_make(&srv, "0001", "clerk", "office", &clerk_a);
     account_make(&srv, "0001", "yamada", "reader", &reader_a);
     account_make(&srv, "0002", "admin", "admin", &admin_b);
     const char *extra[] = {"--login-rate", "100000", "--step-up", "3", NULL};
@@ -50,6 +53,7 @@ setup(void **state)
     account_enroll(&srv, &admin_a2);
     account_enroll(&srv, &admin_a3);
     account_enroll(&srv, &admin_a4);
+    account_enroll(&srv, &admin_a5);
     account_enroll(&srv, &reader_a);
     account_enroll(&srv, &admin_b);
     return 0;
@@ -142,7 +146,7 @@ test_full_sign_in_then_sign_out(void **state)
     http_free(&h);
     client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
     assert_int_equal(h.status, 200);
-    assert_int_equal(json_array_size(json_object_get(h.json, "users")), 5);
+    assert_int_equal(json_array_size(json_object_get(h.json, "users")), 7);
     http_free(&h);
     client_req(&srv, &c, "POST", "/api/v1/auth/logout", "{}", &h);
     assert_int_equal(h.status, 204);
@@ -460,6 +464,86 @@ test_admin_searches_the_audit_log(void **state)
 }
 
 static void
+test_user_changes_own_password(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    account_sign_in(&srv, &c, &admin_a5);
+    client_req(&srv, &c, "POST", "/api/v1/auth/password",
+               "{\"current_password\":\"nope nope nope\","
+               "\"new_password\":\"新しい合言葉は検針日の朝に\"}",
+               &h);
+    assert_problem(&h, 401, "auth.failed");
+    http_free(&h);
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"current_password\":\"%s\",\"new_password\":\"admin5\"}",
+             admin_a5.password);
+    client_req(&srv, &c, "POST", "/api/v1/auth/password", body, &h);
+    assert_problem(&h, 422, "invalid"); /* too short */
+    http_free(&h);
+    snprintf(body, sizeof(body),
+             "{\"current_password\":\"%s\",\"new_password\":"
+             "\"新しい合言葉は検針日の朝に\"}",
+             admin_a5.password);
+    client_req(&srv, &c, "POST", "/api/v1/auth/password", body, &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_int_equal(h.status, 200); /* this session goes on */
+    http_free(&h);
+    client_free(&c);
+    client_init(&c);
+    account_post_login(&srv, &c, &admin_a5, admin_a5.password, &h);
+    assert_problem(&h, 401, "auth.failed"); /* the old one is gone */
+    http_free(&h);
+    account_post_login(&srv, &c, &admin_a5, "新しい合言葉は検針日の朝に", &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
+test_admin_resets_a_forgotten_password(void **state)
+{
+    (void)state;
+    struct client c;
+    struct http h;
+    account_sign_in(&srv, &c, &admin_a);
+    client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
+    int64_t id = 0;
+    json_t *users = json_object_get(h.json, "users");
+    for (size_t i = 0; i < json_array_size(users); i++)
+        if (!strcmp(json_string_value(
+                        json_object_get(json_array_get(users, i), "login_id")),
+                    "clerk"))
+            id = json_integer_value(
+                json_object_get(json_array_get(users, i), "id"));
+    http_free(&h);
+    char path[80];
+    snprintf(path, sizeof(path), "/api/v1/users/%lld/reset-password",
+             (long long)id);
+    client_req(&srv, &c, "POST", path, "{}", &h);
+    assert_int_equal(h.status, 200);
+    char temp[64];
+    snprintf(temp, sizeof(temp), "%s",
+             json_string_value(json_object_get(h.json, "temporary_password")));
+    http_free(&h);
+    client_free(&c);
+    client_init(&c);
+    account_post_login(&srv, &c, &clerk_a, clerk_a.password, &h);
+    assert_problem(&h, 401, "auth.failed");
+    http_free(&h);
+    account_post_login(&srv, &c, &clerk_a, temp, &h);
+    assert_int_equal(h.status, 200); /* and still the second factor */
+    assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
+                        "enroll");
+    http_free(&h);
+    client_free(&c);
+}
+
+static void
 test_audit_chain_verifies_then_catches_an_edit(void **state)
 {
     (void)state;
@@ -513,6 +597,8 @@ main(void)
         cmocka_unit_test(test_dangerous_change_needs_fresh_code),
         cmocka_unit_test(test_weak_password_refused_for_new_user),
         cmocka_unit_test(test_admin_searches_the_audit_log),
+        cmocka_unit_test(test_user_changes_own_password),
+        cmocka_unit_test(test_admin_resets_a_forgotten_password),
         cmocka_unit_test(test_audit_chain_verifies_then_catches_an_edit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

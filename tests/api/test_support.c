@@ -301,6 +301,38 @@ test_single_admin_tenant_changes_at_once(void **state)
     http_free(&h);
 }
 
+static void
+test_new_admins_and_disabling_admins_need_approval(void **state)
+{
+    (void)state;
+    struct http h;
+    client_req(&srv, &admin_c, "POST", "/api/v1/users",
+               "{\"login_id\":\"boss\",\"display_name\":\"社長\","
+               "\"role\":\"admin\",\"password\":"
+               "\"会社の合言葉は毎朝変わります\"}",
+               &h);
+    assert_int_equal(h.status, 202);
+    http_free(&h);
+    client_req(&srv, &admin_c, "GET", "/api/v1/users", NULL, &h);
+    json_t *users = json_object_get(h.json, "users");
+    const char *role = NULL;
+    for (size_t i = 0; i < json_array_size(users); i++) {
+        json_t *u = json_array_get(users, i);
+        if (!strcmp(json_string_value(json_object_get(u, "login_id")), "boss"))
+            role = json_string_value(json_object_get(u, "role"));
+    }
+    assert_string_equal(role, "readonly"); /* admin only once approved */
+    http_free(&h);
+    /* one admin cannot quietly switch off the other */
+    client_req(&srv, &admin_c, "PATCH", "/api/v1/users/2",
+               "{\"status\":\"disabled\"}", &h);
+    assert_int_equal(h.status, 202);
+    http_free(&h);
+    client_req(&srv, &admin2_c, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_int_equal(h.status, 200); /* admin2 still works */
+    http_free(&h);
+}
+
 int
 main(void)
 {
@@ -313,6 +345,7 @@ main(void)
         cmocka_unit_test(test_grant_needs_a_known_operator),
         cmocka_unit_test(test_role_change_needs_a_second_admin),
         cmocka_unit_test(test_single_admin_tenant_changes_at_once),
+        cmocka_unit_test(test_new_admins_and_disabling_admins_need_approval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
