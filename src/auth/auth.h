@@ -47,7 +47,9 @@ struct auth_ctx {
     bool operator;        /* the signed-in person is a platform operator */
     char grant_access[8]; /* "read"/"write" under a support grant, or "" */
     int64_t grant_id;
-    char actor[96]; /* for audit: "user:12", "operator:3:alice" */
+    char actor[96];        /* for audit: "user:12", "operator:3:alice" */
+    int64_t token_id;      /* an API token's request: its id, else 0 */
+    char token_perms[512]; /* the token's permissions (JSON array) */
 };
 
 /* Install config and the authorizer; call once at start-up. */

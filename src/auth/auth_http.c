@@ -6,6 +6,7 @@
 #include "auth/auth.h"
 #include "auth/grants.h"
 #include "auth/roles.h"
+#include "auth/tokens.h"
 #include "core/arena.h"
 #include "core/log.h"
 #include "http/http.h"
@@ -263,9 +264,53 @@ grant_audit_access(struct req *r, struct auth_ctx *a)
                          "access", a->grant_access));
 }
 
+/* A program with an API token ("Authorization: Bearer plt_…"). */
+static enum err
+load_token(struct auth_ctx *a, const char *bearer)
+{
+    int64_t tid;
+    const char *secret;
+    char name[128];
+    struct store *platform;
+    if (!token_parse(bearer, &tid, &secret))
+        return err_fail(ERR_AUTH_REQUIRED, "malformed token");
+    enum err rc = pool_tenant(tid, &a->st);
+    if (rc == ERR_TENANT_NOT_FOUND)
+        return err_fail(ERR_AUTH_REQUIRED, "no such token");
+    if (!rc)
+        rc = token_find(a->st, secret, auth_now(), &a->token_id, name,
+                        sizeof(name), a->token_perms, sizeof(a->token_perms));
+    if (!rc && !(rc = pool_platform(&platform)))
+        rc = tenant_find_id(platform, tid, &a->tenant);
+    if (rc)
+        return rc;
+    snprintf(a->user.login_id, sizeof(a->user.login_id), "token:%.50s", name);
+    snprintf(a->user.role, sizeof(a->user.role), "token");
+    snprintf(a->user.status, sizeof(a->user.status), "active");
+    snprintf(a->sess.stage, sizeof(a->sess.stage), "full");
+    snprintf(a->actor, sizeof(a->actor), "token:%lld:%.50s",
+             (long long)a->token_id, name);
+    return ERR_OK;
+}
+
+/* True when the token's permission list holds perm. */
+static bool
+token_allows(const struct auth_ctx *a, const char *perm)
+{
+    json_t *list = json_loads(a->token_perms, 0, NULL);
+    bool ok = false;
+    for (size_t i = 0; i < json_array_size(list) && !ok; i++)
+        ok = !strcmp(json_string_value(json_array_get(list, i)) ?: "", perm);
+    json_decref(list);
+    return ok;
+}
+
 static enum err
 load_session(struct req *r, struct auth_ctx *a, const struct route *rt)
 {
+    const char *authz = req_header(r, "Authorization");
+    if (authz && !strncmp(authz, "Bearer ", 7) && !is_operator_route(rt->perm))
+        return load_token(a, authz + 7);
     if (is_operator_route(rt->perm))
         return load_operator(a, req_cookie(r, cookie_name(true)));
     const char *tenant_cookie = req_cookie(r, cookie_name(false));
@@ -281,6 +326,13 @@ check_permission(struct req *r, struct auth_ctx *a, const struct route *rt)
     const char *p = stage_marker(rt->perm);
     bool marker = !strcmp(p, PERM_SESSION) || !strcmp(p, PERM_MFA) ||
                   !strcmp(p, PERM_ENROLL) || !strcmp(p, PERM_ANY);
+    if (a->token_id && (marker || (rt->flags & ROUTE_STEP_UP)))
+        return err_fail(ERR_AUTH_FORBIDDEN,
+                        "this needs a person signed in, not an API token");
+    if (a->token_id) /* its scopes were checked against its creator's role */
+        return token_allows(a, p) ? ERR_OK
+                                  : err_fail(ERR_AUTH_FORBIDDEN,
+                                             "the token does not grant %s", p);
     if (a->grant_access[0] &&
         (marker || rt->flags & ROUTE_NO_SUPPORT ||
          (strcmp(a->grant_access, "write") && strcmp(req_method(r), "GET") &&
@@ -309,7 +361,7 @@ auth_authorize(struct req *r, const struct route *rt)
     enum err rc = load_session(r, a, rt);
     if (!rc)
         rc = check_stage(rt->perm, a->sess.stage);
-    if (!rc)
+    if (!rc && !a->token_id) /* a bearer token involves no cookie */
         rc = check_csrf(r, &a->sess);
     if (rc)
         return rc;
@@ -318,7 +370,7 @@ auth_authorize(struct req *r, const struct route *rt)
         return rc;
     if (a->grant_access[0])
         grant_audit_access(r, a);
-    else
+    else if (!a->token_id)
         session_touch(a->st, &a->sess, auth_now());
     return ERR_OK;
 }

@@ -107,6 +107,16 @@ const struct migration auth_tenant_migrations[] = {
      " last_error TEXT);"
      "CREATE INDEX notify_outbox_due ON notify_outbox (delivered_at, "
      "next_at);"},
+    {"auth", 5,
+     "CREATE TABLE api_tokens ("
+     " id INTEGER PRIMARY KEY,"
+     " name TEXT NOT NULL,"
+     " token_hash TEXT NOT NULL UNIQUE,"
+     " permissions TEXT NOT NULL,"
+     " created_by INTEGER NOT NULL REFERENCES users (id),"
+     " created_at TEXT NOT NULL,"
+     " expires_at INTEGER NOT NULL,"
+     " revoked_at TEXT);"},
     {NULL, 0, NULL},
 };
 

@@ -10,6 +10,18 @@ const char *const role_names[] = {"admin",    "office", "reader",
                                   "delivery", "safety", "accountant",
                                   "readonly", NULL};
 
+const char *const perm_names[] = {"users.read", "users.write", "audit.read",
+                                  NULL};
+
+bool
+perm_known(const char *perm)
+{
+    for (const char *const *p = perm_names; *p; p++)
+        if (!strcmp(*p, perm))
+            return true;
+    return false;
+}
+
 static const struct {
     const char *role, *label;
     const char *const *perms; /* NULL-ended; "*" = every permission */

@@ -32,6 +32,10 @@ bool role_valid(const char *role);
 const char *role_label_ja(const char *role);
 /* True when role holds permission perm. */
 bool role_allows(const char *role, const char *perm);
+/* Every permission a route may name, NULL-ended (for API token scopes). */
+extern const char *const perm_names[];
+/* True when perm is one of perm_names. */
+bool perm_known(const char *perm);
 /* The role names, NULL-ended, in display order. */
 extern const char *const role_names[];
 

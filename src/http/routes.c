@@ -19,6 +19,7 @@ extern const struct route grants_routes[];
 extern const struct route approvals_routes[];
 extern const struct route notify_routes[];
 extern const struct route password_routes[];
+extern const struct route tokens_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -30,6 +31,7 @@ static const struct route *const tables[] = {
     approvals_routes, /* dual control */
     notify_routes,    /* webhook for notices */
     password_routes,  /* password change and reset */
+    tokens_routes,    /* API tokens for integrations */
     NULL,
 };
 

@@ -333,6 +333,67 @@ test_new_admins_and_disabling_admins_need_approval(void **state)
     http_free(&h);
 }
 
+/* A program's request with an API token: no cookie, no CSRF token. */
+static void
+as_token(const char *token, const char *method, const char *path,
+         const char *json, struct http *h)
+{
+    struct client c;
+    char hdr[160];
+    client_init(&c);
+    snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+    c.extra_header = hdr;
+    client_req(&srv, &c, method, path, json, h);
+    client_free(&c);
+}
+
+static void
+test_api_tokens_reach_only_their_scope(void **state)
+{
+    (void)state;
+    struct http h;
+    client_req(&srv, &admin_c, "POST", "/api/v1/api-tokens",
+               "{\"name\":\"口座振替ツール\",\"permissions\":[\"root\"],"
+               "\"days\":30}",
+               &h);
+    assert_problem(&h, 422, "invalid");
+    http_free(&h);
+    client_req(&srv, &admin_c, "POST", "/api/v1/api-tokens",
+               "{\"name\":\"口座振替ツール\",\"permissions\":[\"users.read\"],"
+               "\"days\":30}",
+               &h);
+    assert_int_equal(h.status, 201);
+    char token[128];
+    snprintf(token, sizeof(token), "%s",
+             json_string_value(json_object_get(h.json, "token")));
+    int64_t id = json_integer_value(json_object_get(h.json, "id"));
+    http_free(&h);
+    assert_true(!strncmp(token, "plt_1_", 6));
+    as_token(token, "GET", "/api/v1/users", NULL, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    as_token(token, "POST", "/api/v1/users/2/unlock", "{}", &h);
+    assert_problem(&h, 403, "auth.forbidden"); /* not in its scope */
+    http_free(&h);
+    as_token(token, "GET", "/api/v1/auth/me", NULL, &h);
+    assert_problem(&h, 403, "auth.forbidden"); /* not a person */
+    http_free(&h);
+    char moved[128];
+    snprintf(moved, sizeof(moved), "plt_2_%s", token + 6);
+    as_token(moved, "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 401, "auth.required"); /* another tenant: nothing */
+    http_free(&h);
+    char path[80];
+    snprintf(path, sizeof(path), "/api/v1/api-tokens/%lld/revoke",
+             (long long)id);
+    client_req(&srv, &admin_c, "POST", path, "{}", &h);
+    assert_int_equal(h.status, 204);
+    http_free(&h);
+    as_token(token, "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+}
+
 int
 main(void)
 {
@@ -346,6 +407,7 @@ main(void)
         cmocka_unit_test(test_role_change_needs_a_second_admin),
         cmocka_unit_test(test_single_admin_tenant_changes_at_once),
         cmocka_unit_test(test_new_admins_and_disabling_admins_need_approval),
+        cmocka_unit_test(test_api_tokens_reach_only_their_scope),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
