@@ -62,6 +62,11 @@ enum err auth_authorize(struct req *r, const struct route *rt);
 struct auth_ctx *auth_ctx(struct req *r);
 /* Set the session cookie for tenant_id/token, or clear it (token NULL). */
 void auth_set_cookie(struct req *r, int64_t tenant_id, const char *token);
+/* The session timeouts for st: the tenant's own (settings
+ * session.idle_minutes, session.max_hours) within bounds, else the
+ * server's (--session-idle, --session-max). Operators get the server's. */
+void auth_session_limits(struct store *st, bool tenant, int64_t *idle_s,
+                         int64_t *absolute_s);
 /* Unix time now (seconds). */
 int64_t auth_now(void);
 /* Append an audit entry for this request in its own transaction (IP and

@@ -148,10 +148,11 @@ auth_start_session(struct req *r, struct store *st, const struct user *u,
 {
     char token[CRYPTO_TOKEN_CHARS + 1];
     struct session s;
-    const struct auth_config *cfg = auth_config();
+    int64_t idle, absolute;
+    auth_session_limits(st, tenant_id != 0, &idle, &absolute);
     enum err rc = store_tx_begin(st);
     if (!rc)
-        rc = session_create(st, u->id, stage, auth_now(), cfg->absolute_s,
+        rc = session_create(st, u->id, stage, auth_now(), absolute,
                             req_client_ip(r), req_header(r, "User-Agent"),
                             token, &s);
     if (!rc && !strcmp(stage, "full"))

@@ -5,6 +5,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "auth/grants.h"
+#include "auth/notify.h"
 #include "auth/roles.h"
 #include "auth/tokens.h"
 #include "core/arena.h"
@@ -172,11 +173,29 @@ check_csrf(struct req *r, const struct session *s)
     return ERR_OK;
 }
 
+void
+auth_session_limits(struct store *st, bool tenant, int64_t *idle_s,
+                    int64_t *absolute_s)
+{
+    char v[32];
+    *idle_s = cfg.idle_s;
+    *absolute_s = cfg.absolute_s;
+    if (!tenant)
+        return;
+    if (!notify_setting(st, "session.idle_minutes", v, sizeof(v)) && v[0])
+        *idle_s = strtoll(v, NULL, 10) * 60;
+    if (!notify_setting(st, "session.max_hours", v, sizeof(v)) && v[0])
+        *absolute_s = strtoll(v, NULL, 10) * 3600;
+}
+
 /* The session and account of a cookie in store st. */
 static enum err
-load_account(struct store *st, const char *token, struct auth_ctx *a)
+load_account(struct store *st, const char *token, struct auth_ctx *a,
+             bool tenant)
 {
-    enum err rc = session_find(st, token, auth_now(), cfg.idle_s, &a->sess);
+    int64_t idle, absolute;
+    auth_session_limits(st, tenant, &idle, &absolute);
+    enum err rc = session_find(st, token, auth_now(), idle, &a->sess);
     if (!rc)
         rc = user_find_id(st, a->sess.user_id, &a->user);
     if (rc == ERR_AUTH_USER_NOT_FOUND ||
@@ -197,7 +216,7 @@ load_tenant_user(struct req *r, struct auth_ctx *a, const char *cookie)
     if (rc == ERR_TENANT_NOT_FOUND)
         return err_fail(ERR_AUTH_REQUIRED, "no session");
     if (!rc)
-        rc = load_account(a->st, token, a);
+        rc = load_account(a->st, token, a, true);
     if (!rc && !(rc = pool_platform(&platform)))
         rc = tenant_find_id(platform, tid, &a->tenant);
     snprintf(a->actor, sizeof(a->actor), "user:%" PRId64, a->user.id);
@@ -212,7 +231,7 @@ load_operator(struct auth_ctx *a, const char *cookie)
         return err_fail(ERR_AUTH_REQUIRED, "no operator session");
     enum err rc = pool_platform(&a->st);
     if (!rc)
-        rc = load_account(a->st, cookie, a);
+        rc = load_account(a->st, cookie, a, false);
     a->operator= true;
     snprintf(a->tenant.code, sizeof(a->tenant.code), "op");
     snprintf(a->actor, sizeof(a->actor), "operator:%" PRId64 ":%s", a->user.id,

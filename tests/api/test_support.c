@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -394,6 +395,34 @@ test_api_tokens_reach_only_their_scope(void **state)
     http_free(&h);
 }
 
+static void
+test_tenant_sets_its_own_session_limits(void **state)
+{
+    (void)state;
+    struct http h;
+    client_req(&srv, &other_c, "PUT", "/api/v1/settings/sessions",
+               "{\"idle_minutes\": 3, \"max_hours\": 30}", &h);
+    assert_problem(&h, 422, "invalid"); /* outside 5–240 and 1–24 */
+    assert_int_equal(json_array_size(json_object_get(h.json, "errors")), 2);
+    http_free(&h);
+    client_req(&srv, &other_c, "PUT", "/api/v1/settings/sessions",
+               "{\"idle_minutes\": 15, \"max_hours\": 1}", &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(h.json, "max_hours")),
+                     1);
+    http_free(&h);
+    /* a new session of that tenant ends within the hour */
+    struct client c;
+    account_sign_in(&srv, &c, &other_admin);
+    client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
+    int64_t ends =
+        json_integer_value(json_object_get(h.json, "session_expires_at"));
+    assert_true(ends - (int64_t)time(NULL) <= 3600);
+    assert_true(ends - (int64_t)time(NULL) > 3500);
+    http_free(&h);
+    client_free(&c);
+}
+
 int
 main(void)
 {
@@ -408,6 +437,7 @@ main(void)
         cmocka_unit_test(test_single_admin_tenant_changes_at_once),
         cmocka_unit_test(test_new_admins_and_disabling_admins_need_approval),
         cmocka_unit_test(test_api_tokens_reach_only_their_scope),
+        cmocka_unit_test(test_tenant_sets_its_own_session_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
