@@ -297,6 +297,40 @@ get_me(struct req *r)
     return ERR_OK;
 }
 
+enum err
+auth_path_id(struct req *r, int64_t *id)
+{
+    char *end;
+    const char *v = req_param(r, "id");
+    long long n = v ? strtoll(v, &end, 10) : 0;
+    if (!v || *end || n <= 0)
+        return err_fail(ERR_NOT_FOUND, "no such item");
+    *id = n;
+    return ERR_OK;
+}
+
+enum err
+auth_change_by_id(struct req *r, const char *action, const char *kind,
+                  enum err (*fn)(struct store *, int64_t))
+{
+    struct auth_ctx *a = auth_ctx(r);
+    int64_t id;
+    enum err rc = auth_path_id(r, &id);
+    if (rc || (rc = store_tx_begin(a->st)))
+        return rc;
+    if (!(rc = fn(a->st, id)))
+        rc = store_tx_commit(a->st);
+    if (rc) {
+        store_tx_rollback(a->st);
+        return rc;
+    }
+    char target[48];
+    snprintf(target, sizeof(target), "%s:%" PRId64, kind, id);
+    auth_audit(r, a->st, NULL, action, target, NULL);
+    resp_empty(r, 204);
+    return ERR_OK;
+}
+
 #define AUTH_BODY_MAX (4 * 1024)
 
 const struct route auth_routes[] = {

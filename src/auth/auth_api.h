@@ -18,6 +18,17 @@ enum err auth_read_code(struct req *r, const char **code);
 /* A user as JSON for responses (no secrets). */
 json_t *auth_user_json(const struct user *u);
 
+/* Normalize, check the policy and hash a new password; a field error on
+ * field (with the reason's Japanese message) when refused. */
+enum err auth_hash_new_password(struct req *r, const char *field,
+                                const char *typed, const char *login_id,
+                                char *hash);
+/* The {id} path parameter as a positive id; ERR_NOT_FOUND otherwise. */
+enum err auth_path_id(struct req *r, int64_t *id);
+/* Run fn(store, id) for the path's {id} in a transaction, audit action on
+ * "<kind>:<id>", answer 204. For revoke-style routes. */
+enum err auth_change_by_id(struct req *r, const char *action, const char *kind,
+                           enum err (*fn)(struct store *, int64_t));
 /* The user named by the path's {id}, in the caller's tenant only. */
 enum err users_path_user(struct req *r, struct user *u);
 /*

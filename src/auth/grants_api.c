@@ -12,6 +12,7 @@
  * operator realm with their own password and second factor.
  */
 #include "auth/auth.h"
+#include "auth/auth_api.h"
 #include "auth/grants.h"
 #include "auth/roles.h"
 #include "http/http.h"
@@ -125,23 +126,7 @@ post_grant(struct req *r)
 static enum err
 post_revoke(struct req *r)
 {
-    struct auth_ctx *a = auth_ctx(r);
-    char *end;
-    long long id = strtoll(req_param(r, "id"), &end, 10);
-    if (*end || id <= 0)
-        return err_fail(ERR_NOT_FOUND, "no such grant");
-    enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = grant_revoke(a->st, id)))
-        rc = store_tx_commit(a->st);
-    if (rc) {
-        store_tx_rollback(a->st);
-        return rc;
-    }
-    char target[48];
-    snprintf(target, sizeof(target), "grant:%lld", id);
-    auth_audit(r, a->st, NULL, "support.revoke", target, NULL);
-    resp_empty(r, 204);
-    return ERR_OK;
+    return auth_change_by_id(r, "support.revoke", "grant", grant_revoke);
 }
 
 const struct route grants_routes[] = {

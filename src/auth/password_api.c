@@ -24,18 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Normalize, check policy, hash; a field error on field when refused. */
-static enum err
-hash_new(struct req *r, const char *field, const char *typed,
-         const struct user *u, char *hash)
+enum err
+auth_hash_new_password(struct req *r, const char *field, const char *typed,
+                       const char *login_id, char *hash)
 {
     char *norm = NULL;
     const char *reason = "invalid";
     struct auth_ctx *a = auth_ctx(r);
     enum err rc = password_normalize(typed, &norm);
     if (!rc)
-        rc = password_check(norm, u->login_id,
-                            a->operator? NULL : a->tenant.code, &reason);
+        rc = password_check(norm, login_id, a->operator? NULL : a->tenant.code,
+                            &reason);
     if (!rc)
         rc = crypto_pw_hash(norm, hash);
     if (norm) {
@@ -112,7 +111,8 @@ post_password(struct req *r)
                    a->user.login_id, NULL);
         return err_fail(ERR_AUTH_FAILED, "the current password is wrong");
     }
-    if ((rc = hash_new(r, "new_password", next, &a->user, hash)) ||
+    if ((rc = auth_hash_new_password(r, "new_password", next, a->user.login_id,
+                                     hash)) ||
         (rc = store_password(a->st, &a->user, hash, a->sess.token_hash)))
         return rc;
     auth_audit(r, a->st, NULL, "auth.password_changed", a->user.login_id, NULL);
@@ -130,7 +130,7 @@ post_reset_password(struct req *r)
     if (rc)
         return rc;
     crypto_readable_code(temp, 4, 5);
-    if ((rc = hash_new(r, "password", temp, &u, hash)) ||
+    if ((rc = auth_hash_new_password(r, "password", temp, u.login_id, hash)) ||
         (rc = store_password(a->st, &u, hash, NULL)))
         return rc;
     snprintf(target, sizeof(target), "user:%" PRId64, u.id);

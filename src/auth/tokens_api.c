@@ -8,6 +8,7 @@
  *   POST /api/v1/api-tokens/{id}/revoke   users.write
  */
 #include "auth/auth.h"
+#include "auth/auth_api.h"
 #include "auth/roles.h"
 #include "auth/tokens.h"
 #include "http/http.h"
@@ -117,23 +118,7 @@ post_token(struct req *r)
 static enum err
 post_revoke(struct req *r)
 {
-    struct auth_ctx *a = auth_ctx(r);
-    char *end;
-    long long id = strtoll(req_param(r, "id"), &end, 10);
-    if (*end || id <= 0)
-        return err_fail(ERR_NOT_FOUND, "no such token");
-    enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = token_revoke(a->st, id)))
-        rc = store_tx_commit(a->st);
-    if (rc) {
-        store_tx_rollback(a->st);
-        return rc;
-    }
-    char target[40];
-    snprintf(target, sizeof(target), "token:%lld", id);
-    auth_audit(r, a->st, NULL, "token.revoke", target, NULL);
-    resp_empty(r, 204);
-    return ERR_OK;
+    return auth_change_by_id(r, "token.revoke", "token", token_revoke);
 }
 
 const struct route tokens_routes[] = {

@@ -105,31 +105,6 @@ read_new_user(struct req *r, struct new_user *n)
     return ERR_OK;
 }
 
-/* Normalize and check a new password; field error on refusal. */
-static enum err
-new_password_hash(struct req *r, const char *typed, const char *login_id,
-                  char *hash)
-{
-    char *norm = NULL;
-    const char *reason = "invalid";
-    enum err rc = password_normalize(typed, &norm);
-    if (!rc)
-        rc = password_check(norm, login_id, auth_ctx(r)->tenant.code, &reason);
-    if (!rc)
-        rc = crypto_pw_hash(norm, hash);
-    if (norm) {
-        crypto_wipe(norm, strlen(norm));
-        free(norm);
-    }
-    if (rc == ERR_AUTH_PASSWORD_POLICY || rc == ERR_INVALID) {
-        struct jcheck c;
-        jcheck_init(&c);
-        jcheck_add(&c, "password", reason, password_reason_ja(reason));
-        return req_invalid(r, &c);
-    }
-    return rc;
-}
-
 static enum err
 post_user(struct req *r)
 {
@@ -138,7 +113,8 @@ post_user(struct req *r)
     char hash[CRYPTO_PW_HASH_MAX];
     struct user u;
     enum err rc = read_new_user(r, &n);
-    if (rc || (rc = new_password_hash(r, n.password, n.login_id, hash)))
+    if (rc || (rc = auth_hash_new_password(r, "password", n.password,
+                                           n.login_id, hash)))
         return rc;
     if ((rc = store_tx_begin(a->st)))
         return rc;
