@@ -107,8 +107,9 @@ decide(struct req *r, bool approve)
     if (!rc && p.requested_by == a->user.id)
         rc = err_fail(ERR_AUTH_FORBIDDEN,
                       "the requester cannot decide their own request");
-    char ts[32];
+    char ts[32], target[48];
     time_now_iso(ts);
+    snprintf(target, sizeof(target), "user:%" PRId64, p.target);
     if (!rc && !(rc = store_tx_begin(a->st))) {
         if (approve)
             rc = approval_apply(a->st, p.action, p.target, p.params);
@@ -119,21 +120,19 @@ decide(struct req *r, bool approve)
                            "titi", approve ? "approved" : "rejected",
                            a->user.id, ts, p.id);
         if (!rc)
+            rc = auth_audit(
+                r, a->st, NULL,
+                approve ? "approval.approve" : "approval.reject", target,
+                json_pack("{s:I, s:s, s:I, s:O?}", "approval", (json_int_t)p.id,
+                          "action", p.action, "requested_by",
+                          (json_int_t)p.requested_by, "params", p.params));
+        if (!rc)
             rc = store_tx_commit(a->st);
         if (rc)
             store_tx_rollback(a->st);
     }
-    if (!rc) {
-        char target[48];
-        snprintf(target, sizeof(target), "user:%" PRId64, p.target);
-        auth_audit(r, a->st, NULL,
-                   approve ? "approval.approve" : "approval.reject", target,
-                   json_pack("{s:I, s:s, s:I, s:O?}", "approval",
-                             (json_int_t)p.id, "action", p.action,
-                             "requested_by", (json_int_t)p.requested_by,
-                             "params", p.params));
+    if (!rc)
         resp_empty(r, 204);
-    }
     json_decref(p.params);
     return rc;
 }
@@ -161,6 +160,8 @@ approval_or_apply(struct req *r, const char *action, const struct user *u,
                         "tenant's own admins' to make");
     *pending = approval_required(a->st);
     char *text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+    char target[48];
+    snprintf(target, sizeof(target), "user:%" PRId64, u->id);
     int64_t id = 0;
     enum err rc = store_tx_begin(a->st);
     if (!rc && *pending)
@@ -169,18 +170,17 @@ approval_or_apply(struct req *r, const char *action, const struct user *u,
     else if (!rc)
         rc = approval_apply(a->st, action, u->id, params);
     if (!rc)
+        rc = auth_audit(
+            r, a->st, NULL, *pending ? "approval.request" : action, target,
+            json_pack("{s:s, s:O, s:s}", "action", action, "params", params,
+                      "dual_control", *pending ? "pending" : "single_admin"));
+    if (!rc)
         rc = store_tx_commit(a->st);
     if (rc)
         store_tx_rollback(a->st);
     free(text);
     if (rc)
         return rc;
-    char target[48];
-    snprintf(target, sizeof(target), "user:%" PRId64, u->id);
-    auth_audit(r, a->st, NULL, *pending ? "approval.request" : action, target,
-               json_pack("{s:s, s:O, s:s}", "action", action, "params", params,
-                         "dual_control",
-                         *pending ? "pending" : "single_admin"));
     if (*pending)
         resp_json(r, 202,
                   json_pack("{s:I, s:s, s:s}", "approval", (json_int_t)id,

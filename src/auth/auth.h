@@ -69,9 +69,11 @@ void auth_session_limits(struct store *st, bool tenant, int64_t *idle_s,
                          int64_t *absolute_s);
 /* Unix time now (seconds). */
 int64_t auth_now(void);
-/* Append an audit entry for this request in its own transaction (IP and
- * user agent from the request). actor may be NULL for the context's user. */
-void auth_audit(struct req *r, struct store *st, const char *actor,
-                const char *action, const char *target, json_t *detail);
+/* Append an audit entry for this request (IP and user agent from the
+ * request). Inside the caller's open transaction when there is one — so
+ * the change and its entry commit or fail together — else in its own.
+ * actor may be NULL for the context's user. Takes detail. */
+enum err auth_audit(struct req *r, struct store *st, const char *actor,
+                    const char *action, const char *target, json_t *detail);
 
 #endif

@@ -252,13 +252,14 @@ post_logout(struct req *r)
 {
     struct auth_ctx *a = auth_ctx(r);
     enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = session_delete(a->st, a->sess.token_hash)))
+    if (!rc && !(rc = session_delete(a->st, a->sess.token_hash)) &&
+        !(rc = auth_audit(r, a->st, NULL, "auth.logout", a->user.login_id,
+                          NULL)))
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    auth_audit(r, a->st, NULL, "auth.logout", a->user.login_id, NULL);
     resp_empty(r, 204);
     auth_set_cookie(r, a->operator? 0 : a->tenant.id, NULL);
     return ERR_OK;
@@ -315,18 +316,18 @@ auth_change_by_id(struct req *r, const char *action, const char *kind,
 {
     struct auth_ctx *a = auth_ctx(r);
     int64_t id;
+    char target[48];
     enum err rc = auth_path_id(r, &id);
     if (rc || (rc = store_tx_begin(a->st)))
         return rc;
-    if (!(rc = fn(a->st, id)))
+    snprintf(target, sizeof(target), "%s:%" PRId64, kind, id);
+    if (!(rc = fn(a->st, id)) &&
+        !(rc = auth_audit(r, a->st, NULL, action, target, NULL)))
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    char target[48];
-    snprintf(target, sizeof(target), "%s:%" PRId64, kind, id);
-    auth_audit(r, a->st, NULL, action, target, NULL);
     resp_empty(r, 204);
     return ERR_OK;
 }

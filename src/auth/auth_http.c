@@ -74,7 +74,7 @@ auth_set_cookie(struct req *r, int64_t tenant_id, const char *token)
     resp_header(r, "Set-Cookie", v);
 }
 
-void
+enum err
 auth_audit(struct req *r, struct store *st, const char *actor,
            const char *action, const char *target, json_t *detail)
 {
@@ -88,15 +88,21 @@ auth_audit(struct req *r, struct store *st, const char *actor,
                             text,
                             req_client_ip(r),
                             req_header(r, "User-Agent")};
-    enum err rc = store_tx_begin(st);
-    if (!rc && !(rc = audit_append(st, &e)))
-        rc = store_tx_commit(st);
-    if (rc) {
-        store_tx_rollback(st);
+    enum err rc;
+    if (store_in_tx(st)) { /* part of the caller's change: same fate */
+        rc = audit_append(st, &e);
+    } else {
+        rc = store_tx_begin(st);
+        if (!rc && !(rc = audit_append(st, &e)))
+            rc = store_tx_commit(st);
+        if (rc)
+            store_tx_rollback(st);
+    }
+    if (rc)
         log_msg(LOG_ERROR, "audit.write_failed", "%s: %s", action,
                 err_detail());
-    }
     free(text);
+    return rc;
 }
 
 /* "<tenant id>.<token>" from the cookie. */

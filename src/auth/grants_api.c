@@ -107,18 +107,19 @@ post_grant(struct req *r)
         return rc;
     rc = grant_create(a->st, n.operator_login, n.access, (int)n.hours, n.reason,
                       a->user.id, auth_now(), &g);
+    char target[48];
+    snprintf(target, sizeof(target), "grant:%" PRId64, g.id);
+    if (!rc)
+        rc = auth_audit(r, a->st, NULL, "support.grant", target,
+                        json_pack("{s:s, s:s, s:I, s:s}", "operator",
+                                  g.operator_login, "access", g.access, "hours",
+                                  (json_int_t)n.hours, "reason", g.reason));
     if (!rc)
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    char target[48];
-    snprintf(target, sizeof(target), "grant:%" PRId64, g.id);
-    auth_audit(r, a->st, NULL, "support.grant", target,
-               json_pack("{s:s, s:s, s:I, s:s}", "operator", g.operator_login,
-                         "access", g.access, "hours", (json_int_t)n.hours,
-                         "reason", g.reason));
     resp_json(r, 201, grant_json(&g, auth_now()));
     return ERR_OK;
 }

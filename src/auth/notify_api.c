@@ -54,14 +54,15 @@ put_webhook(struct req *r)
     jcheck_free(&c);
     if ((rc = store_tx_begin(a->st)))
         return rc;
-    if (!(rc = notify_webhook_set(a->st, url, secret, sizeof(secret))))
+    if (!(rc = notify_webhook_set(a->st, url, secret, sizeof(secret))) &&
+        !(rc =
+              auth_audit(r, a->st, NULL, "settings.webhook",
+                         "notify.webhook_url", json_pack("{s:s}", "url", url))))
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    auth_audit(r, a->st, NULL, "settings.webhook", "notify.webhook_url",
-               json_pack("{s:s}", "url", url));
     resp_json(r, 200, json_pack("{s:s, s:s}", "url", url, "secret", secret));
     return ERR_OK;
 }
@@ -71,14 +72,14 @@ delete_webhook(struct req *r)
 {
     struct auth_ctx *a = auth_ctx(r);
     enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = notify_webhook_clear(a->st)))
+    if (!rc && !(rc = notify_webhook_clear(a->st)) &&
+        !(rc = auth_audit(r, a->st, NULL, "settings.webhook_removed",
+                          "notify.webhook_url", NULL)))
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    auth_audit(r, a->st, NULL, "settings.webhook_removed", "notify.webhook_url",
-               NULL);
     resp_empty(r, 204);
     return ERR_OK;
 }
@@ -124,15 +125,17 @@ put_sessions(struct req *r)
         if (!rc)
             rc = store_run(a->st, sql, "tt", "session.max_hours", v2);
         if (!rc)
+            rc = auth_audit(r, a->st, NULL, "settings.sessions", "session",
+                            json_pack("{s:I, s:I}", "idle_minutes",
+                                      (json_int_t)idle, "max_hours",
+                                      (json_int_t)hours));
+        if (!rc)
             rc = store_tx_commit(a->st);
         if (rc)
             store_tx_rollback(a->st);
     }
     if (rc)
         return rc;
-    auth_audit(r, a->st, NULL, "settings.sessions", "session",
-               json_pack("{s:I, s:I}", "idle_minutes", (json_int_t)idle,
-                         "max_hours", (json_int_t)hours));
     return get_sessions(r);
 }
 

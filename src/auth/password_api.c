@@ -50,10 +50,11 @@ auth_hash_new_password(struct req *r, const char *field, const char *typed,
     return rc;
 }
 
-/* Set the hash and end sessions (all, or all but keep). */
+/* Set the hash, end sessions (all, or all but keep), notify, audit. */
 static enum err
-store_password(struct store *st, const struct user *u, const char *hash,
-               const char *keep_session)
+store_password(struct req *r, struct store *st, const struct user *u,
+               const char *hash, const char *keep_session, const char *action,
+               const char *target)
 {
     enum err rc = store_tx_begin(st);
     if (rc)
@@ -69,6 +70,8 @@ store_password(struct store *st, const struct user *u, const char *hash,
                         "パスワードが変更されました。心当たりがない場合は"
                         "すぐに管理者に連絡してください。",
                         NULL);
+    if (!rc)
+        rc = auth_audit(r, st, NULL, action, target, NULL);
     if (!rc)
         rc = store_tx_commit(st);
     if (rc)
@@ -113,9 +116,9 @@ post_password(struct req *r)
     }
     if ((rc = auth_hash_new_password(r, "new_password", next, a->user.login_id,
                                      hash)) ||
-        (rc = store_password(a->st, &a->user, hash, a->sess.token_hash)))
+        (rc = store_password(r, a->st, &a->user, hash, a->sess.token_hash,
+                             "auth.password_changed", a->user.login_id)))
         return rc;
-    auth_audit(r, a->st, NULL, "auth.password_changed", a->user.login_id, NULL);
     resp_empty(r, 204);
     return ERR_OK;
 }
@@ -130,11 +133,11 @@ post_reset_password(struct req *r)
     if (rc)
         return rc;
     crypto_readable_code(temp, 4, 5);
-    if ((rc = auth_hash_new_password(r, "password", temp, u.login_id, hash)) ||
-        (rc = store_password(a->st, &u, hash, NULL)))
-        return rc;
     snprintf(target, sizeof(target), "user:%" PRId64, u.id);
-    auth_audit(r, a->st, NULL, "user.reset_password", target, NULL);
+    if ((rc = auth_hash_new_password(r, "password", temp, u.login_id, hash)) ||
+        (rc = store_password(r, a->st, &u, hash, NULL, "user.reset_password",
+                             target)))
+        return rc;
     resp_json(r, 200, json_pack("{s:s}", "temporary_password", temp));
     crypto_wipe(temp, sizeof(temp));
     return ERR_OK;

@@ -93,19 +93,21 @@ post_token(struct req *r)
     jcheck_free(&c);
     char *perms = json_dumps(json_object_get(b, "permissions"), JSON_COMPACT);
     if (!(rc = store_tx_begin(a->st))) {
+        char target[40];
         rc = token_create(a->st, a->tenant.id, name, perms, (int)days,
                           a->user.id, auth_now(), &id, text, sizeof(text));
+        snprintf(target, sizeof(target), "token:%" PRId64, id);
+        if (!rc)
+            rc = auth_audit(r, a->st, NULL, "token.create", target,
+                            json_pack("{s:s, s:s, s:I}", "name", name,
+                                      "permissions", perms, "days",
+                                      (json_int_t)days));
         if (!rc)
             rc = store_tx_commit(a->st);
         if (rc)
             store_tx_rollback(a->st);
     }
     if (!rc) {
-        char target[40];
-        snprintf(target, sizeof(target), "token:%" PRId64, id);
-        auth_audit(r, a->st, NULL, "token.create", target,
-                   json_pack("{s:s, s:s, s:I}", "name", name, "permissions",
-                             perms, "days", (json_int_t)days));
         resp_json(r, 201,
                   json_pack("{s:I, s:s, s:s, s:O}", "id", (json_int_t)id,
                             "name", name, "token", text, "permissions",

@@ -59,17 +59,21 @@ apply(struct req *r, struct user *u, const char *action, json_t *detail,
       const void *arg)
 {
     struct auth_ctx *a = auth_ctx(r);
+    char target[48];
+    snprintf(target, sizeof(target), "user:%" PRId64, u->id);
     enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = fn(a->st, u, arg)))
-        rc = store_tx_commit(a->st);
     if (rc) {
-        store_tx_rollback(a->st);
         json_decref(detail);
         return rc;
     }
-    char target[48];
-    snprintf(target, sizeof(target), "user:%" PRId64, u->id);
-    auth_audit(r, a->st, NULL, action, target, detail);
+    if ((rc = fn(a->st, u, arg)))
+        json_decref(detail);
+    else if (!(rc = auth_audit(r, a->st, NULL, action, target, detail)))
+        rc = store_tx_commit(a->st);
+    if (rc) {
+        store_tx_rollback(a->st);
+        return rc;
+    }
     user_find_id(a->st, u->id, u);
     resp_json(r, 200, auth_user_json(u));
     return ERR_OK;
@@ -178,13 +182,14 @@ users_revoke_all(struct req *r)
 {
     struct auth_ctx *a = auth_ctx(r);
     enum err rc = store_tx_begin(a->st);
-    if (!rc && !(rc = session_delete_all(a->st)))
+    if (!rc && !(rc = session_delete_all(a->st)) &&
+        !(rc = auth_audit(r, a->st, NULL, "session.revoke_all", a->tenant.code,
+                          NULL)))
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    auth_audit(r, a->st, NULL, "session.revoke_all", a->tenant.code, NULL);
     resp_empty(r, 204);
     auth_set_cookie(r, a->tenant.id, NULL);
     return ERR_OK;

@@ -123,17 +123,19 @@ post_user(struct req *r)
     bool admin = !strcmp(n.role, "admin") && approval_required(a->st);
     rc = user_insert(a->st, n.login_id, n.name, admin ? "readonly" : n.role,
                      n.email, hash, &u);
+    char target[48];
+    snprintf(target, sizeof(target), "user:%" PRId64, u.id);
+    if (!rc)
+        rc = auth_audit(r, a->st, NULL, "user.create", target,
+                        json_pack("{s:s, s:s, s:s}", "login_id", u.login_id,
+                                  "role", u.role, "display_name",
+                                  u.display_name));
     if (!rc)
         rc = store_tx_commit(a->st);
     if (rc) {
         store_tx_rollback(a->st);
         return rc;
     }
-    char target[48];
-    snprintf(target, sizeof(target), "user:%" PRId64, u.id);
-    auth_audit(r, a->st, NULL, "user.create", target,
-               json_pack("{s:s, s:s, s:s}", "login_id", u.login_id, "role",
-                         u.role, "display_name", u.display_name));
     if (admin) {
         bool pending;
         json_t *p = json_pack("{s:s, s:s}", "role", "admin", "before", u.role);
