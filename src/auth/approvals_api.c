@@ -104,9 +104,10 @@ decide(struct req *r, bool approve)
     struct auth_ctx *a = auth_ctx(r);
     struct pending p = {0};
     enum err rc = load_pending(r, &p);
-    if (!rc && p.requested_by == a->user.id)
+    if (!rc && (p.requested_by == a->user.id || p.target == a->user.id))
         rc = err_fail(ERR_AUTH_FORBIDDEN,
-                      "the requester cannot decide their own request");
+                      "neither the requester nor the user it is about can "
+                      "decide a request");
     char ts[32], target[48];
     time_now_iso(ts);
     snprintf(target, sizeof(target), "user:%" PRId64, p.target);
@@ -154,7 +155,7 @@ approval_or_apply(struct req *r, const char *action, const struct user *u,
                   json_t *params, bool *pending)
 {
     struct auth_ctx *a = auth_ctx(r);
-    if (a->grant_access[0]) /* support staff never take these steps */
+    if (a->grant_access[0] || a->token_id) /* people of the tenant only */
         return err_fail(ERR_AUTH_FORBIDDEN,
                         "role changes and second-factor resets are the "
                         "tenant's own admins' to make");

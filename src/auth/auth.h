@@ -50,6 +50,7 @@ struct auth_ctx {
     char actor[96];        /* for audit: "user:12", "operator:3:alice" */
     int64_t token_id;      /* an API token's request: its id, else 0 */
     char token_perms[512]; /* the token's permissions (JSON array) */
+    char token_role[16];   /* its creator's role at the time of use */
 };
 
 /* Install config and the authorizer; call once at start-up. */
@@ -60,8 +61,10 @@ enum err auth_authorize(struct req *r, const struct route *rt);
 /* The context of an authorized request (never NULL inside a route with a
  * perm). */
 struct auth_ctx *auth_ctx(struct req *r);
-/* Set the session cookie for tenant_id/token, or clear it (token NULL). */
-void auth_set_cookie(struct req *r, int64_t tenant_id, const char *token);
+/* Set the session cookie for tenant_id/token, or clear it (token NULL).
+ * max_age_s is the session's absolute lifetime (ignored when clearing). */
+void auth_set_cookie(struct req *r, int64_t tenant_id, const char *token,
+                     int64_t max_age_s);
 /* The session timeouts for st: the tenant's own (settings
  * session.idle_minutes, session.max_hours) within bounds, else the
  * server's (--session-idle, --session-max). Operators get the server's. */

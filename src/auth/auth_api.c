@@ -169,7 +169,7 @@ auth_start_session(struct req *r, struct store *st, const struct user *u,
         json_object_update(body, extra);
     json_decref(extra);
     resp_json(r, 200, body);
-    auth_set_cookie(r, tenant_id, token);
+    auth_set_cookie(r, tenant_id, token, absolute);
     crypto_wipe(token, sizeof(token));
     return ERR_OK;
 }
@@ -261,7 +261,7 @@ post_logout(struct req *r)
         return rc;
     }
     resp_empty(r, 204);
-    auth_set_cookie(r, a->operator? 0 : a->tenant.id, NULL);
+    auth_set_cookie(r, a->operator? 0 : a->tenant.id, NULL, 0);
     return ERR_OK;
 }
 

@@ -58,7 +58,8 @@ cookie_name(bool operator)
 }
 
 void
-auth_set_cookie(struct req *r, int64_t tenant_id, const char *token)
+auth_set_cookie(struct req *r, int64_t tenant_id, const char *token,
+                int64_t max_age_s)
 {
     /* tenant_id 0: the operator realm's cookie, with no tenant prefix */
     char v[256], value[96];
@@ -69,8 +70,7 @@ auth_set_cookie(struct req *r, int64_t tenant_id, const char *token)
         snprintf(value, sizeof(value), "%s", token ? token : "");
     snprintf(v, sizeof(v),
              "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%" PRId64 "%s",
-             cookie_name(tenant_id == 0), value, token ? cfg.absolute_s : 0,
-             secure);
+             cookie_name(tenant_id == 0), value, token ? max_age_s : 0, secure);
     resp_header(r, "Set-Cookie", v);
 }
 
@@ -296,6 +296,7 @@ load_token(struct auth_ctx *a, const char *bearer)
     int64_t tid;
     const char *secret;
     char name[128];
+    int64_t creator = 0;
     struct store *platform;
     if (!token_parse(bearer, &tid, &secret))
         return err_fail(ERR_AUTH_REQUIRED, "malformed token");
@@ -304,7 +305,14 @@ load_token(struct auth_ctx *a, const char *bearer)
         return err_fail(ERR_AUTH_REQUIRED, "no such token");
     if (!rc)
         rc = token_find(a->st, secret, auth_now(), &a->token_id, name,
-                        sizeof(name), a->token_perms, sizeof(a->token_perms));
+                        sizeof(name), a->token_perms, sizeof(a->token_perms),
+                        &creator);
+    /* a token is worth no more than its creator is now */
+    if (!rc && (user_find_id(a->st, creator, &a->user) ||
+                strcmp(a->user.status, "active")))
+        rc = err_fail(ERR_AUTH_REQUIRED, "the token's creator is inactive");
+    if (!rc)
+        snprintf(a->token_role, sizeof(a->token_role), "%s", a->user.role);
     if (!rc && !(rc = pool_platform(&platform)))
         rc = tenant_find_id(platform, tid, &a->tenant);
     if (rc)
@@ -351,13 +359,15 @@ check_permission(struct req *r, struct auth_ctx *a, const struct route *rt)
     const char *p = stage_marker(rt->perm);
     bool marker = !strcmp(p, PERM_SESSION) || !strcmp(p, PERM_MFA) ||
                   !strcmp(p, PERM_ENROLL) || !strcmp(p, PERM_ANY);
-    if (a->token_id && (marker || (rt->flags & ROUTE_STEP_UP)))
+    if (a->token_id &&
+        (marker || (rt->flags & (ROUTE_STEP_UP | ROUTE_NO_SUPPORT))))
         return err_fail(ERR_AUTH_FORBIDDEN,
                         "this needs a person signed in, not an API token");
-    if (a->token_id) /* its scopes were checked against its creator's role */
-        return token_allows(a, p) ? ERR_OK
-                                  : err_fail(ERR_AUTH_FORBIDDEN,
-                                             "the token does not grant %s", p);
+    if (a->token_id) /* its scopes, and its creator's role today */
+        return token_allows(a, p) && role_allows(a->token_role, p)
+                   ? ERR_OK
+                   : err_fail(ERR_AUTH_FORBIDDEN, "the token does not grant %s",
+                              p);
     if (a->grant_access[0] &&
         (marker || rt->flags & ROUTE_NO_SUPPORT ||
          (strcmp(a->grant_access, "write") && strcmp(req_method(r), "GET") &&

@@ -45,6 +45,8 @@ enum err notify_queue(struct store *st, const struct user *u, const char *kind,
 enum err notify_setting(struct store *st, const char *key, char *out, size_t n);
 /* The configuration given to notify_configure(). */
 const struct notify_config *notify_config(void);
+/* Look at tenant_id's outbox again at unix time at (a retry). */
+void notify_retry(int64_t tenant_id, int64_t at);
 /* Wake the notifier for tenant_id's outbox. */
 void notify_kick(int64_t tenant_id);
 

@@ -48,7 +48,7 @@ put_webhook(struct req *r)
     jcheck_str(&c, b, "url", 500, JSTR_REQUIRED, &url);
     if (url && strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
         jcheck_add(&c, "url", "scheme",
-                   "https:// で始まる URL を入力してください");
+                   "https:// または http:// で始まる URL を入力してください");
     if (!jcheck_ok(&c))
         return req_invalid(r, &c);
     jcheck_free(&c);

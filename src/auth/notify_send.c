@@ -40,6 +40,45 @@ static int ndirty;
 static bool sweep = true, stopping, running;
 static pthread_t thread;
 
+/* Tenants with a retry due at a known time. */
+static int64_t retry_tenant[DIRTY_MAX], retry_at[DIRTY_MAX];
+static int nretry;
+
+void
+notify_retry(int64_t tenant_id, int64_t at)
+{
+    pthread_mutex_lock(&mu);
+    int i = 0;
+    while (i < nretry && retry_tenant[i] != tenant_id)
+        i++;
+    if (i == nretry && nretry < DIRTY_MAX) {
+        retry_tenant[nretry] = tenant_id;
+        retry_at[nretry++] = at;
+    } else if (i < nretry && at < retry_at[i]) {
+        retry_at[i] = at;
+    } else if (i == nretry) {
+        sweep = true; /* set full: the sweep finds it */
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+/* Move due retries into the work list (mu held). */
+static int
+due_retries(int64_t *work, int n, int64_t now)
+{
+    int kept = 0;
+    for (int i = 0; i < nretry; i++) {
+        if (retry_at[i] <= now && n < DIRTY_MAX) {
+            work[n++] = retry_tenant[i];
+        } else {
+            retry_tenant[kept] = retry_tenant[i];
+            retry_at[kept++] = retry_at[i];
+        }
+    }
+    nretry = kept;
+    return n;
+}
+
 void
 notify_kick(int64_t tenant_id)
 {
@@ -87,8 +126,8 @@ discard(char *p, size_t size, size_t n, void *arg)
 }
 
 static bool
-post_webhook(const char *url, const char *secret, const char *body, char *error,
-             size_t n)
+post_webhook(const char *url, const char *secret, const char *body,
+             int64_t tenant_id, int64_t id, char *error, size_t n)
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
     char hex[2 * sizeof(mac) + 1], sig[100];
@@ -103,6 +142,10 @@ post_webhook(const char *url, const char *secret, const char *body, char *error,
     CURL *c = curl_easy_init();
     struct curl_slist *hd = curl_slist_append(NULL, sig);
     hd = curl_slist_append(hd, "Content-Type: application/json");
+    char delivery[80]; /* at-least-once: receivers drop repeats by this */
+    snprintf(delivery, sizeof(delivery), "X-Pilotlight-Delivery: %lld-%lld",
+             (long long)tenant_id, (long long)id);
+    hd = curl_slist_append(hd, delivery);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -155,12 +198,23 @@ mail_text(const char *to, const char *subject, const char *body)
                       sodium_base64_VARIANT_ORIGINAL);
     size_t n = strlen(s64) + strlen(b64) * 2 + 1024;
     char *m = xmalloc(n);
+    char date[64], msgid[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    unsigned char rnd[12];
+    randombytes_buf(rnd, sizeof(rnd));
+    char hex[25];
+    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+    snprintf(msgid, sizeof(msgid), "<%s@pilotlight>", hex);
     int k = snprintf(m, n,
+                     "Date: %s\r\nMessage-ID: %s\r\n"
                      "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
                      "MIME-Version: 1.0\r\n"
                      "Content-Type: text/plain; charset=UTF-8\r\n"
                      "Content-Transfer-Encoding: base64\r\n\r\n",
-                     c->mail_from, to, s64);
+                     date, msgid, c->mail_from, to, s64);
     size_t blen = strlen(b64);
     for (size_t i = 0; i < blen; i += 76) /* lines of 76, as MIME wants */
         k += snprintf(m + k, n - (size_t)k, "%.76s\r\n", b64 + i);
@@ -179,6 +233,8 @@ send_mail(const char *to, const char *subject, const char *body, char *error,
     struct curl_slist *rcpt = curl_slist_append(NULL, to);
     curl_easy_setopt(c, CURLOPT_URL, notify_config()->smtp_url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    /* smtp:// upgrades with STARTTLS when the relay offers it */
+    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, notify_config()->mail_from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_read);
@@ -195,49 +251,76 @@ send_mail(const char *to, const char *subject, const char *body, char *error,
     return rc == CURLE_OK;
 }
 
-/* One outbox row: deliver, then record the outcome. */
-static void
-deliver_row(struct store *st, struct stmt *s, const char *secret)
+/* One outbox row, copied out of the statement before any network I/O. */
+struct outbox_row {
+    int64_t id, attempts;
+    char channel[16], destination[600], subject[200];
+    char *payload; /* xmalloc'd */
+};
+
+static bool
+load_row(struct store *st, int64_t id, struct outbox_row *o)
 {
-    int64_t id = stmt_int(s, 0), attempts = stmt_int(s, 5);
-    char error[256] = "";
-    bool ok;
-    if (!strcmp(stmt_text(s, 1), "webhook"))
-        ok = post_webhook(stmt_text(s, 2), secret, stmt_text(s, 4), error,
-                          sizeof(error));
-    else
-        ok = send_mail(stmt_text(s, 2),
-                       stmt_text(s, 3) ? stmt_text(s, 3) : "pilotlight",
-                       stmt_text(s, 4), error, sizeof(error));
-    /* backoff: 1 min doubling, at most an hour; give up after 10 tries */
-    int64_t wait = attempts >= 6 ? 3600 : (int64_t)60 << attempts;
-    int64_t next = attempts + 1 >= MAX_ATTEMPTS ? INT64_MAX : time(NULL) + wait;
+    struct stmt *s;
+    bool row = false;
+    if (store_query(st, &s,
+                    "SELECT channel, destination, coalesce(subject, ''),"
+                    " payload, attempts FROM notify_outbox"
+                    " WHERE id = $1 AND delivered_at IS NULL",
+                    "i", id))
+        return false;
+    if (!stmt_step(s, &row) && row) {
+        o->id = id;
+        snprintf(o->channel, sizeof(o->channel), "%s", stmt_text(s, 0));
+        snprintf(o->destination, sizeof(o->destination), "%s", stmt_text(s, 1));
+        snprintf(o->subject, sizeof(o->subject), "%s", stmt_text(s, 2));
+        o->payload = xstrdup(stmt_text(s, 3));
+        o->attempts = stmt_int(s, 4);
+    }
+    stmt_done(s);
+    return row;
+}
+
+/* Record the outcome; a failure is retried (1 min doubling to 1 h, 10
+ * tries) and the tenant is scheduled for that time. */
+static void
+record(struct store *st, int64_t tenant_id, const struct outbox_row *o, bool ok,
+       bool give_up, const char *error)
+{
+    int64_t wait = o->attempts >= 6 ? 3600 : (int64_t)60 << o->attempts;
+    bool last = give_up || o->attempts + 1 >= MAX_ATTEMPTS;
+    int64_t next = last ? INT64_MAX : (int64_t)time(NULL) + wait;
     char now[32];
     time_now_iso(now);
     store_run(st,
               "UPDATE notify_outbox SET attempts = attempts + 1,"
               " delivered_at = $1, last_error = $2, next_at = $3"
               " WHERE id = $4",
-              "ttii", ok ? now : NULL, ok ? NULL : error, next, id);
-    if (!ok)
-        log_msg(LOG_WARN, "notify.failed", "outbox %lld: %s", (long long)id,
-                error);
+              "ttii", ok ? now : NULL, ok ? NULL : error, next, o->id);
+    if (!ok) {
+        log_msg(LOG_WARN, "notify.failed", "tenant %lld outbox %lld: %s",
+                (long long)tenant_id, (long long)o->id, error);
+        if (!last)
+            notify_retry(tenant_id, next);
+    }
 }
 
-/* Deliver what is due in one tenant's outbox (at most 50 rows a pass). */
+/* Deliver what is due in one tenant's outbox (at most 50 rows a pass).
+ * Webhook rows go only to the webhook configured now: rows queued for a
+ * URL since removed or changed are dropped, never sent elsewhere. */
 static void
 deliver_tenant(int64_t tenant_id)
 {
     struct store *st;
-    char secret[128];
-    if (pool_tenant(tenant_id, &st) ||
-        notify_setting(st, "notify.webhook_secret", secret, sizeof(secret)))
-        return;
+    char secret[128], url[600];
     int64_t ids[50];
     int n = 0;
     struct stmt *s;
     bool row;
-    if (store_query(st, &s,
+    if (pool_tenant(tenant_id, &st) ||
+        notify_setting(st, "notify.webhook_secret", secret, sizeof(secret)) ||
+        notify_setting(st, "notify.webhook_url", url, sizeof(url)) ||
+        store_query(st, &s,
                     "SELECT id FROM notify_outbox WHERE delivered_at IS NULL"
                     " AND next_at <= $1 ORDER BY id LIMIT 50",
                     "i", (int64_t)time(NULL)))
@@ -245,17 +328,24 @@ deliver_tenant(int64_t tenant_id)
     while (n < 50 && !stmt_step(s, &row) && row)
         ids[n++] = stmt_int(s, 0);
     stmt_done(s);
-    for (int i = 0; i < n; i++) {
-        if (store_query(st, &s,
-                        "SELECT id, channel, destination, subject, payload,"
-                        " attempts FROM notify_outbox WHERE id = $1",
-                        "i", ids[i]))
+    for (int i = 0; i < n && !stopping; i++) {
+        struct outbox_row o = {0};
+        char error[256] = "";
+        if (!load_row(st, ids[i], &o))
             continue;
-        if (!stmt_step(s, &row) && row) {
-            /* the row's text lives in the statement: deliver before done */
-            deliver_row(st, s, secret);
+        bool web = !strcmp(o.channel, "webhook"), ok = false, drop = false;
+        if (web && (!url[0] || strcmp(url, o.destination))) {
+            drop = true;
+            snprintf(error, sizeof(error), "webhook removed or changed");
+        } else if (web) {
+            ok = post_webhook(o.destination, secret, o.payload, tenant_id, o.id,
+                              error, sizeof(error));
+        } else {
+            ok = send_mail(o.destination, o.subject, o.payload, error,
+                           sizeof(error));
         }
-        stmt_done(s);
+        record(st, tenant_id, &o, ok, drop, error);
+        free(o.payload);
     }
 }
 
@@ -283,6 +373,7 @@ loop(void *arg)
                 kicked_at[kept++] = kicked_at[i];
             }
         ndirty = kept;
+        n = due_retries(work, n, time(NULL));
         sweep = false;
         pthread_mutex_unlock(&mu);
         struct store *platform;

@@ -99,17 +99,20 @@ post_password(struct req *r)
     if (!jcheck_ok(&c))
         return req_invalid(r, &c);
     jcheck_free(&c);
+    struct store *platform;
+    int64_t retry = 0;
+    throttle_key(a->tenant.code, a->user.login_id, key, sizeof(key));
+    if ((rc = pool_platform(&platform)) ||
+        (rc = throttle_check(platform, key, auth_now(), &retry)))
+        return rc; /* a live session does not buy extra guesses */
     bool ok = !password_normalize(cur, &norm) &&
               crypto_pw_verify(a->user.password_hash, norm);
     if (norm) {
         crypto_wipe(norm, strlen(norm));
         free(norm);
     }
-    struct store *platform;
-    throttle_key(a->tenant.code, a->user.login_id, key, sizeof(key));
     if (!ok) {
-        if (!pool_platform(&platform))
-            throttle_fail(platform, key, auth_now());
+        throttle_fail(platform, key, auth_now());
         auth_audit(r, a->st, NULL, "auth.password_change_failed",
                    a->user.login_id, NULL);
         return err_fail(ERR_AUTH_FAILED, "the current password is wrong");
@@ -149,6 +152,6 @@ const struct route password_routes[] = {
     {"POST", "/api/v1/operator/password", post_password, 4096, PERM_OP_SESSION,
      "auth.password_changed", 0},
     {"POST", "/api/v1/users/{id}/reset-password", post_reset_password, 1024,
-     "users.write", "user.reset_password", ROUTE_STEP_UP},
+     "users.write", "user.reset_password", ROUTE_STEP_UP | ROUTE_NO_SUPPORT},
     ROUTES_END,
 };

@@ -4,6 +4,7 @@
  * Two small hash tables of fixed size (collisions replace the older entry:
  * the tables forget, they never grow), one mutex.
  */
+#include "auth/crypto.h"
 #include "auth/risk.h"
 #include "core/log.h"
 
@@ -27,10 +28,20 @@ static int64_t minute, minute_failures;
 static double average = 1.0; /* failures a minute, exponentially smoothed */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
+static uint64_t hash_key; /* random per process: collisions cannot be planned */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void
+make_key(void)
+{
+    crypto_random(&hash_key, sizeof(hash_key));
+}
+
 static uint64_t
 hash(const char *s)
 {
-    uint64_t h = 0xCBF29CE484222325ULL;
+    pthread_once(&key_once, make_key);
+    uint64_t h = 0xCBF29CE484222325ULL ^ hash_key;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001B3ULL;
     return h ? h : 1;

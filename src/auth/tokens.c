@@ -52,14 +52,16 @@ token_create(struct store *st, int64_t tenant_id, const char *name,
 
 enum err
 token_find(struct store *st, const char *secret, int64_t now, int64_t *id,
-           char *name, size_t name_n, char *perms, size_t perms_n)
+           char *name, size_t name_n, char *perms, size_t perms_n,
+           int64_t *created_by)
 {
     char hash[CRYPTO_DIGEST_HEX];
     crypto_digest_hex(secret, strlen(secret), hash);
     struct stmt *s;
     bool row = false;
     enum err rc = store_query(st, &s,
-                              "SELECT id, name, permissions FROM api_tokens"
+                              "SELECT id, name, permissions, created_by"
+                              " FROM api_tokens"
                               " WHERE token_hash = $1 AND revoked_at IS NULL"
                               " AND expires_at > $2",
                               "ti", hash, now);
@@ -67,6 +69,7 @@ token_find(struct store *st, const char *secret, int64_t now, int64_t *id,
         *id = stmt_int(s, 0);
         snprintf(name, name_n, "%s", stmt_text(s, 1));
         snprintf(perms, perms_n, "%s", stmt_text(s, 2));
+        *created_by = stmt_int(s, 3);
     }
     stmt_done(s);
     if (!rc && !row)

@@ -36,7 +36,7 @@ enum err token_create(struct store *st, int64_t tenant_id, const char *name,
  * permissions JSON into perms. ERR_AUTH_REQUIRED when none. */
 enum err token_find(struct store *st, const char *secret, int64_t now,
                     int64_t *id, char *name, size_t name_n, char *perms,
-                    size_t perms_n);
+                    size_t perms_n, int64_t *created_by);
 /* Revoke. ERR_NOT_FOUND when there is no such active token. */
 enum err token_revoke(struct store *st, int64_t id);
 

@@ -99,8 +99,9 @@ post_token(struct req *r)
         snprintf(target, sizeof(target), "token:%" PRId64, id);
         if (!rc)
             rc = auth_audit(r, a->st, NULL, "token.create", target,
-                            json_pack("{s:s, s:s, s:I}", "name", name,
-                                      "permissions", perms, "days",
+                            json_pack("{s:s, s:O, s:I}", "name", name,
+                                      "permissions",
+                                      json_object_get(b, "permissions"), "days",
                                       (json_int_t)days));
         if (!rc)
             rc = store_tx_commit(a->st);

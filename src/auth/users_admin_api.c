@@ -191,7 +191,7 @@ users_revoke_all(struct req *r)
         return rc;
     }
     resp_empty(r, 204);
-    auth_set_cookie(r, a->tenant.id, NULL);
+    auth_set_cookie(r, a->tenant.id, NULL, 0);
     return ERR_OK;
 }
 

@@ -116,6 +116,9 @@ post_user(struct req *r)
     if (rc || (rc = auth_hash_new_password(r, "password", n.password,
                                            n.login_id, hash)))
         return rc;
+    if (!strcmp(n.role, "admin") && a->grant_access[0])
+        return err_fail(ERR_AUTH_FORBIDDEN,
+                        "support cannot create administrators");
     if ((rc = store_tx_begin(a->st)))
         return rc;
     /* a new admin is made read-only first; becoming admin is a role change

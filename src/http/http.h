@@ -29,7 +29,8 @@ typedef enum err (*route_fn)(struct req *r);
 
 enum route_flags {
     ROUTE_STEP_UP = 1 << 0,    /* needs a TOTP entered in the last 5 min */
-    ROUTE_NO_SUPPORT = 1 << 1, /* never for an operator under a grant */
+    ROUTE_NO_SUPPORT = 1 << 1, /* the tenant's own people only: never an
+                                  operator under a grant, never a token */
 };
 
 struct route {

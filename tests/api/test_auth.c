@@ -54,6 +54,7 @@ setup(void **state)
     account_enroll(&srv, &admin_a3);
     account_enroll(&srv, &admin_a4);
     account_enroll(&srv, &admin_a5);
+    account_enroll(&srv, &clerk_a);
     account_enroll(&srv, &reader_a);
     account_enroll(&srv, &admin_b);
     return 0;
@@ -538,7 +539,7 @@ test_admin_resets_a_forgotten_password(void **state)
     account_post_login(&srv, &c, &clerk_a, temp, &h);
     assert_int_equal(h.status, 200); /* and still the second factor */
     assert_string_equal(json_string_value(json_object_get(h.json, "stage")),
-                        "enroll");
+                        "mfa");
     http_free(&h);
     client_free(&c);
 }

@@ -328,6 +328,13 @@ test_new_admins_and_disabling_admins_need_approval(void **state)
     client_req(&srv, &admin_c, "PATCH", "/api/v1/users/2",
                "{\"status\":\"disabled\"}", &h);
     assert_int_equal(h.status, 202);
+    char decide[80];
+    snprintf(
+        decide, sizeof(decide), "/api/v1/approvals/%lld/reject",
+        (long long)json_integer_value(json_object_get(h.json, "approval")));
+    http_free(&h);
+    client_req(&srv, &admin2_c, "POST", decide, "{}", &h);
+    assert_problem(&h, 403, "auth.forbidden"); /* not about oneself */
     http_free(&h);
     client_req(&srv, &admin2_c, "GET", "/api/v1/auth/me", NULL, &h);
     assert_int_equal(h.status, 200); /* admin2 still works */
@@ -423,6 +430,55 @@ test_tenant_sets_its_own_session_limits(void **state)
     client_free(&c);
 }
 
+static void
+test_support_cannot_take_over_accounts(void **state)
+{
+    (void)state;
+    int64_t id;
+    struct http h;
+    grant(&admin_c, "write", &id);
+    as_support(&op_c, "0001", "POST", "/api/v1/users/2/reset-password", "{}",
+               &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    as_support(&op_c, "0001", "POST", "/api/v1/users",
+               "{\"login_id\":\"mole\",\"display_name\":\"x\","
+               "\"role\":\"admin\",\"password\":"
+               "\"会社の合言葉は毎朝変わります\"}",
+               &h);
+    assert_problem(&h, 403, "auth.forbidden");
+    http_free(&h);
+    client_req(&srv, &admin_c, "GET", "/api/v1/users", NULL, &h);
+    assert_null(strstr(h.body, "\"mole\"")); /* nothing left behind */
+    http_free(&h);
+    revoke(&admin_c, id);
+}
+
+static void
+test_token_dies_with_its_creator(void **state)
+{
+    (void)state;
+    struct http h;
+    client_req(&srv, &admin2_c, "POST", "/api/v1/api-tokens",
+               "{\"name\":\"bridge\",\"permissions\":[\"users.read\"],"
+               "\"days\":1}",
+               &h);
+    assert_int_equal(h.status, 201);
+    char token[128];
+    snprintf(token, sizeof(token), "%s",
+             json_string_value(json_object_get(h.json, "token")));
+    http_free(&h);
+    as_token(token, "GET", "/api/v1/users", NULL, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    const char *off[] = {"user", "disable", "--data", srv.data, "--tenant",
+                         "0001", "--login", "admin2", NULL};
+    cli_ok(off);
+    as_token(token, "GET", "/api/v1/users", NULL, &h);
+    assert_problem(&h, 401, "auth.required");
+    http_free(&h);
+}
+
 int
 main(void)
 {
@@ -438,6 +494,8 @@ main(void)
         cmocka_unit_test(test_new_admins_and_disabling_admins_need_approval),
         cmocka_unit_test(test_api_tokens_reach_only_their_scope),
         cmocka_unit_test(test_tenant_sets_its_own_session_limits),
+        cmocka_unit_test(test_support_cannot_take_over_accounts),
+        cmocka_unit_test(test_token_dies_with_its_creator), /* last */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
