@@ -103,8 +103,13 @@ post_password(struct req *r)
     int64_t retry = 0;
     throttle_key(a->tenant.code, a->user.login_id, key, sizeof(key));
     if ((rc = pool_platform(&platform)) ||
-        (rc = throttle_check(platform, key, auth_now(), &retry)))
+        (rc = throttle_check(platform, key, auth_now(), &retry))) {
+        char v[24];
+        snprintf(v, sizeof(v), "%lld", (long long)retry);
+        if (rc == ERR_AUTH_LOCKED)
+            resp_header(r, "Retry-After", v);
         return rc; /* a live session does not buy extra guesses */
+    }
     bool ok = !password_normalize(cur, &norm) &&
               crypto_pw_verify(a->user.password_hash, norm);
     if (norm) {

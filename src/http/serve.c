@@ -67,7 +67,8 @@ const struct opt serve_opts_table[] = {
      "sign-in attempts allowed per client address per minute"},
     {"smtp-url", OPT_STR, O(smtp_url),
      sizeof(((struct serve_opts *)0)->smtp_url), "", 0, 0, 0, "URL",
-     "SMTP relay for e-mailed notices (smtp://host:587); empty = none"},
+     "SMTP relay for notices: smtps://host:465 (TLS), or smtp://host:587 "
+     "(STARTTLS if offered); empty = none"},
     {"mail-from", OPT_STR, O(mail_from),
      sizeof(((struct serve_opts *)0)->mail_from), "pilotlight@localhost", 0, 0,
      0, "ADDR", "sender address of e-mailed notices"},
