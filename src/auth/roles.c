@@ -10,8 +10,9 @@ const char *const role_names[] = {"admin",    "office", "reader",
                                   "delivery", "safety", "accountant",
                                   "readonly", NULL};
 
-const char *const perm_names[] = {"users.read", "users.write", "audit.read",
-                                  NULL};
+const char *const perm_names[] = {"users.read",      "users.write",
+                                  "audit.read",      "customers.read",
+                                  "customers.write", NULL};
 
 bool
 perm_known(const char *perm)
@@ -27,12 +28,15 @@ static const struct {
     const char *const *perms; /* NULL-ended; "*" = every permission */
 } roles[] = {
     {"admin", "管理者", (const char *const[]){"*", NULL}},
-    {"office", "事務", (const char *const[]){"users.read", "audit.read", NULL}},
-    {"reader", "検針員", (const char *const[]){NULL}},
-    {"delivery", "配送員", (const char *const[]){NULL}},
-    {"safety", "保安", (const char *const[]){NULL}},
-    {"accountant", "経理", (const char *const[]){"audit.read", NULL}},
-    {"readonly", "閲覧のみ", (const char *const[]){NULL}},
+    {"office", "事務",
+     (const char *const[]){"users.read", "audit.read", "customers.read",
+                           "customers.write", NULL}},
+    {"reader", "検針員", (const char *const[]){"customers.read", NULL}},
+    {"delivery", "配送員", (const char *const[]){"customers.read", NULL}},
+    {"safety", "保安", (const char *const[]){"customers.read", NULL}},
+    {"accountant", "経理",
+     (const char *const[]){"audit.read", "customers.read", NULL}},
+    {"readonly", "閲覧のみ", (const char *const[]){"customers.read", NULL}},
 };
 
 #define NROLES (sizeof(roles) / sizeof(roles[0]))

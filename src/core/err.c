@@ -91,6 +91,18 @@ static const struct err_row rows[] = {
     {ERR_AUTH_ROLE, "auth.role_invalid", 422, "役割が正しくありません"},
     {ERR_AUDIT_CHAIN, "audit.chain_broken", 500,
      "監査ログの改ざんを検出しました"},
+    {ERR_CUSTOMER_NOT_FOUND, "customers.not_found", 404,
+     "顧客が見つかりません"},
+    {ERR_CUSTOMER_VERSION_CONFLICT, "customers.version_conflict", 409,
+     "他の利用者が先に更新しました。最新の内容を確認してください"},
+    {ERR_CUSTOMER_HAS_HISTORY, "customers.has_history", 409,
+     "履歴のある顧客は削除できません"},
+    {ERR_CUSTOMER_NUMBER_TAKEN, "customers.number_taken", 409,
+     "この顧客番号は既に使われています"},
+    {ERR_SUPPLY_POINT_NOT_FOUND, "customers.supply_point_not_found", 404,
+     "供給地点が見つかりません"},
+    {ERR_CUSTOMER_MOVE_DATE, "customers.move_date", 422,
+     "入居日が現在の入居者の入居日より前です"},
 };
 
 static const struct err_row *

@@ -12,7 +12,8 @@
  *   300–399  tenants
  *   400–499  identity and access (auth)
  *   500–599  audit
- *   600–     later modules (customers, ...) take the next ranges
+ *   600–699  customers (顧客台帳) and supply points
+ *   700–     later modules take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -73,6 +74,13 @@ enum err {
     ERR_AUTH_ROLE = 416,            /* unknown role */
     /* audit */
     ERR_AUDIT_CHAIN = 500, /* the audit chain does not verify */
+    /* customers */
+    ERR_CUSTOMER_NOT_FOUND = 600,        /* no such customer in this tenant */
+    ERR_CUSTOMER_VERSION_CONFLICT = 601, /* If-Match names an old version */
+    ERR_CUSTOMER_HAS_HISTORY = 602,      /* used: cannot be deleted */
+    ERR_CUSTOMER_NUMBER_TAKEN = 603,     /* 顧客番号 already used */
+    ERR_SUPPLY_POINT_NOT_FOUND = 604,    /* no such supply point */
+    ERR_CUSTOMER_MOVE_DATE = 605,        /* move before current move-in */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

@@ -20,6 +20,7 @@ extern const struct route approvals_routes[];
 extern const struct route notify_routes[];
 extern const struct route password_routes[];
 extern const struct route tokens_routes[];
+extern const struct route customers_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -32,6 +33,7 @@ static const struct route *const tables[] = {
     notify_routes,    /* webhook for notices */
     password_routes,  /* password change and reset */
     tokens_routes,    /* API tokens for integrations */
+    customers_routes, /* customer ledger (顧客台帳), supply points */
     NULL,
 };
 

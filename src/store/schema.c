@@ -21,6 +21,7 @@ extern const struct migration audit_platform_migrations[];
 extern const struct migration audit_tenant_migrations[];
 extern const struct migration auth_platform_migrations[];
 extern const struct migration auth_tenant_migrations[];
+extern const struct migration customers_tenant_migrations[];
 
 const struct migration *const schema_platform[] = {
     tenants_platform_migrations,
@@ -33,5 +34,6 @@ const struct migration *const schema_tenant[] = {
     store_tenant_migrations,
     audit_tenant_migrations,
     auth_tenant_migrations,
+    customers_tenant_migrations,
     NULL,
 };

@@ -199,16 +199,15 @@ setup_handle(CURL *c, struct server *s, const char *method, const char *path,
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
+    /* back to a plain GET first: a reused handle must not keep the last
+     * request's POST mode (a body-less DELETE would then wait for a body) */
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-    } else {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
-        curl_easy_setopt(c, CURLOPT_HTTPGET, strcmp(method, "GET") == 0);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     }
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, b);

@@ -68,6 +68,12 @@ static const enum err all_errors[] = {
     ERR_AUTH_LOGIN_ID,
     ERR_AUTH_ROLE,
     ERR_AUDIT_CHAIN,
+    ERR_CUSTOMER_NOT_FOUND,
+    ERR_CUSTOMER_VERSION_CONFLICT,
+    ERR_CUSTOMER_HAS_HISTORY,
+    ERR_CUSTOMER_NUMBER_TAKEN,
+    ERR_SUPPLY_POINT_NOT_FOUND,
+    ERR_CUSTOMER_MOVE_DATE,
 };
 
 #define NERRORS (sizeof(all_errors) / sizeof(all_errors[0]))
