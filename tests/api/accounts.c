@@ -30,6 +30,14 @@ cli_ok(const char *const *args)
     free(err);
 }
 
+void
+tenant_make(struct server *s, const char *code, const char *name)
+{
+    const char *args[] = {"tenant", "create", "--data", s->data, "--code",
+                          code,     "--name", name,     NULL};
+    cli_ok(args);
+}
+
 static void
 make(const char *const *args, struct account *a)
 {

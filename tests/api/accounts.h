@@ -19,6 +19,8 @@ struct account {
     int64_t last_step; /* last TOTP step used, to avoid replays */
 };
 
+/* Create a tenant with the CLI (`pilotlight tenant create`). */
+void tenant_make(struct server *s, const char *code, const char *name);
 /* Create a tenant user with the CLI; the printed password is kept. */
 void account_make(struct server *s, const char *tenant, const char *login,
                   const char *role, struct account *a);

@@ -145,10 +145,7 @@ setup(void **state)
     start_receiver(&hook, false);
     start_receiver(&relay, true);
     server_prepare(&srv);
-    const char *t1[] = {"tenant", "create", "--data", srv.data,
-                        "--code", "0001",   "--name", "テストガス株式会社",
-                        NULL};
-    cli_ok(t1);
+    tenant_make(&srv, "0001", "テストガス株式会社");
     account_make(&srv, "0001", "admin", "admin", &admin);
     const char *u[] = {"user",     "create",
                        "--data",   srv.data,

@@ -28,10 +28,7 @@ setup(void **state)
 {
     (void)state;
     server_prepare(&srv);
-    const char *t1[] = {"tenant", "create", "--data", srv.data,
-                        "--code", "0001",   "--name", "テストガス株式会社",
-                        NULL};
-    cli_ok(t1);
+    tenant_make(&srv, "0001", "テストガス株式会社");
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "victim", "office", &victim);
     const char *extra[] = {"--login-rate", "1000", "--trust-proxy", "true",

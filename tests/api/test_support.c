@@ -26,14 +26,8 @@ setup(void **state)
 {
     (void)state;
     server_prepare(&srv);
-    const char *t1[] = {"tenant", "create", "--data", srv.data,
-                        "--code", "0001",   "--name", "テストガス株式会社",
-                        NULL};
-    const char *t2[] = {"tenant", "create", "--data", srv.data,
-                        "--code", "0002",   "--name", "別府プロパン有限会社",
-                        NULL};
-    cli_ok(t1);
-    cli_ok(t2);
+    tenant_make(&srv, "0001", "テストガス株式会社");
+    tenant_make(&srv, "0002", "別府プロパン有限会社");
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "admin2", "admin", &admin2);
     account_make(&srv, "0002", "admin", "admin", &other_admin);
