@@ -72,6 +72,12 @@ void auth_session_limits(struct store *st, bool tenant, int64_t *idle_s,
                          int64_t *absolute_s);
 /* Unix time now (seconds). */
 int64_t auth_now(void);
+/* True when the request's user (or API token, within its scopes) holds
+ * perm; for a finer decision inside a route (e.g. whether a response may
+ * show bank details). Support access under a grant holds only what the
+ * tenant's own people are not refused: nothing marked personal-financial
+ * (customers.bank, customers.export). */
+bool auth_allows(const struct auth_ctx *a, const char *perm);
 /* Append an audit entry for this request (IP and user agent from the
  * request). Inside the caller's open transaction when there is one — so
  * the change and its entry commit or fail together — else in its own.

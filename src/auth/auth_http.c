@@ -353,6 +353,17 @@ load_session(struct req *r, struct auth_ctx *a, const struct route *rt)
     return grant_load(r, a, support, req_cookie(r, cookie_name(true)));
 }
 
+bool
+auth_allows(const struct auth_ctx *a, const char *perm)
+{
+    if (a->token_id)
+        return token_allows(a, perm) && role_allows(a->token_role, perm);
+    if (a->grant_access[0] &&
+        (!strcmp(perm, "customers.bank") || !strcmp(perm, "customers.export")))
+        return false;
+    return role_allows(a->user.role, perm);
+}
+
 static enum err
 check_permission(struct req *r, struct auth_ctx *a, const struct route *rt)
 {

@@ -10,9 +10,9 @@ const char *const role_names[] = {"admin",    "office", "reader",
                                   "delivery", "safety", "accountant",
                                   "readonly", NULL};
 
-const char *const perm_names[] = {"users.read",      "users.write",
-                                  "audit.read",      "customers.read",
-                                  "customers.write", NULL};
+const char *const perm_names[] = {
+    "users.read",      "users.write",    "audit.read",       "customers.read",
+    "customers.write", "customers.bank", "customers.export", NULL};
 
 bool
 perm_known(const char *perm)
@@ -30,12 +30,14 @@ static const struct {
     {"admin", "管理者", (const char *const[]){"*", NULL}},
     {"office", "事務",
      (const char *const[]){"users.read", "audit.read", "customers.read",
-                           "customers.write", NULL}},
+                           "customers.write", "customers.bank",
+                           "customers.export", NULL}},
     {"reader", "検針員", (const char *const[]){"customers.read", NULL}},
     {"delivery", "配送員", (const char *const[]){"customers.read", NULL}},
     {"safety", "保安", (const char *const[]){"customers.read", NULL}},
     {"accountant", "経理",
-     (const char *const[]){"audit.read", "customers.read", NULL}},
+     (const char *const[]){"audit.read", "customers.read", "customers.bank",
+                           "customers.export", NULL}},
     {"readonly", "閲覧のみ", (const char *const[]){"customers.read", NULL}},
 };
 

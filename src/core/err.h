@@ -81,6 +81,17 @@ enum err {
     ERR_CUSTOMER_NUMBER_TAKEN = 603,     /* 顧客番号 already used */
     ERR_SUPPLY_POINT_NOT_FOUND = 604,    /* no such supply point */
     ERR_CUSTOMER_MOVE_DATE = 605,        /* move before current move-in */
+    ERR_CONTRACT_NOT_FOUND = 606,        /* no such contract (契約) */
+    ERR_METER_NOT_FOUND = 607,           /* no such meter */
+    ERR_CYLINDER_NOT_FOUND = 608,        /* no such cylinder set-up */
+    ERR_APPLIANCE_NOT_FOUND = 609,       /* no such appliance (消費機器) */
+    ERR_CONTRACT_OVERLAP = 610, /* dates overlap another contract there */
+    ERR_METER_INSTALLED = 611,  /* the point already has a meter */
+    ERR_METER_EXCHANGE = 612,   /* exchange indexes/dates do not add up */
+    ERR_IMPORT_CHARSET = 620,   /* file is neither UTF-8 nor Shift_JIS */
+    ERR_IMPORT_FORMAT = 621,    /* not CSV/XLSX as described (quotes...) */
+    ERR_IMPORT_MAPPING = 622,   /* column mapping names unknown things */
+    ERR_IMPORT_ROWS = 623,      /* rows failed validation: nothing done */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

@@ -112,4 +112,22 @@ enum err supply_point_update(struct store *st, int64_t id, int64_t version,
 enum err supply_point_move(struct store *st, int64_t id, int64_t customer_id,
                            const char *date);
 
+/* --- search.c: search keys and the FTS5 trigram index (顧客検索) ------- */
+
+/*
+ * Fold text the way office staff type it: NFKC (全角 ＡＢ１ → AB1, ﾀﾅｶ →
+ * タナカ), hiragana → katakana, lower case, whitespace removed. ERR_INVALID
+ * for bad UTF-8, ERR_TOO_LARGE when out (cap bytes) is too small.
+ */
+enum err search_normalize(const char *in, char *out, size_t cap);
+/* Recompute one customer's search keys (name/kana prefixes, phone digits)
+ * and index row, inside the caller's transaction. Call after any write to
+ * the customer, its occupancies, the points it occupies or their meters. */
+enum err customer_search_refresh(struct store *st, int64_t customer_id);
+/* Refresh everyone who ever occupied supply point id. */
+enum err customer_search_refresh_point(struct store *st, int64_t point_id);
+/* Rebuild every customer's keys and the index (after seeding, a bulk
+ * import or a restore). */
+enum err customer_search_rebuild(struct store *st);
+
 #endif

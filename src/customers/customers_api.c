@@ -380,7 +380,7 @@ static enum err
 patch(struct req *r, const struct rkind *kind)
 {
     struct store *st = auth_ctx(r)->st;
-    int64_t id, version;
+    int64_t id, version = 0;
     json_t *body, *cur = NULL;
     enum err rc = path_id(r, kind->not_found, &id);
     if (rc || (rc = req_json_object(r, &body)) ||

@@ -107,13 +107,15 @@ apply_list(struct store *st, const struct migration *list)
     return rc;
 }
 
-/* Every table needs a declared, non-null primary key (session extension). */
+/* Every table needs a declared, non-null primary key (session extension).
+ * Virtual tables (FTS5 search indexes) and their shadow tables are derived
+ * data, rebuilt from ordinary tables, so they are not checked. */
 static enum err
 check_primary_keys(struct store *st)
 {
     static const char sql[] =
-        "SELECT t.name FROM sqlite_schema t WHERE t.type = 'table'"
-        " AND t.name NOT LIKE 'sqlite_%' AND ("
+        "SELECT t.name FROM pragma_table_list t WHERE t.type = 'table'"
+        " AND t.schema = 'main' AND t.name NOT LIKE 'sqlite_%' AND ("
         "  NOT EXISTS (SELECT 1 FROM pragma_table_info(t.name) c"
         "              WHERE c.pk > 0)"
         "  OR EXISTS (SELECT 1 FROM pragma_table_info(t.name) c"
