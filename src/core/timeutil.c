@@ -4,6 +4,7 @@
 #include "core/timeutil.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -67,4 +68,40 @@ time_date_valid(const char *s)
     if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1)
         return false;
     return d <= days_in_month(y, m);
+}
+
+/* Civil-date arithmetic after Howard Hinnant's days_from_civil algorithm:
+ * years start in March so the leap day is last, eras are 400 years. */
+int64_t
+time_date_days(const char *s)
+{
+    int64_t y = strtol(s, NULL, 10), m = strtol(s + 5, NULL, 10),
+            d = strtol(s + 8, NULL, 10);
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void
+time_date_from_days(int64_t days, char out[11])
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+void
+time_date_add(const char *s, int64_t n, char out[11])
+{
+    time_date_from_days(time_date_days(s) + n, out);
 }

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "core/json.h"
 #include "store/store.h"
+#include "core/timeutil.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -23,8 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEMO_TENANTS 3
-#define DEMO_SEED    20260401
+#define DEMO_TENANTS   3
+#define DEMO_SEED      20260401
+#define DEMO_CUSTOMERS 300 /* per tenant */
 
 /*
  * The demo's sign-in: an admin of tenant 0001 with a known password and an
@@ -119,8 +121,19 @@ seed_if_absent(const char *data)
         return rc;
     printf("Seeding demo data into %s ...\n", data);
     fflush(stdout);
-    struct seed_ctx c = {data, platform, "demo", DEMO_SEED, DEMO_TENANTS,
-                         50,   12,       NULL,   0,         1};
+    char today[11];
+    time_today_jst(today);
+    struct seed_ctx c = {
+        .data_dir = data,
+        .platform = platform,
+        .actor = "demo",
+        .seed = DEMO_SEED,
+        .tenants = DEMO_TENANTS,
+        .customers_per_tenant = DEMO_CUSTOMERS,
+        .months = 12,
+        .quiet = 1,
+        .as_of = today,
+    };
     rc = seed_run(&c);
     free(c.tenant_ids);
     return rc ? rc : make_admin(data, platform);

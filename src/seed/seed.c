@@ -93,6 +93,7 @@ seed_run(struct seed_ctx *c)
 
 struct seed_opts {
     char data[4096];
+    char as_of[11];
     long long tenants, customers, months, seed;
 };
 
@@ -109,6 +110,9 @@ static const struct opt seed_opts_table[] = {
      "months of history (metering and billing modules)"},
     {"seed", OPT_INT, O(seed), 0, "1", 0, INT64_MAX, OPT_NO_ENV, "S",
      "random seed: the same seed gives the same data"},
+    {"as-of", OPT_STR, O(as_of), sizeof(((struct seed_opts *)0)->as_of), "", 0,
+     0, OPT_NO_ENV, "DATE",
+     "date the data is as of (YYYY-MM-DD; default today, JST)"},
     OPT_END,
 };
 
@@ -127,11 +131,21 @@ seed_main(int argc, char **argv)
     struct store *platform = NULL;
     if (!rc)
         rc = cli_open_platform(o.data, &platform);
-    struct seed_ctx c = {o.data,      platform,
-                         cli_actor(), (uint64_t)o.seed,
-                         o.tenants,   o.customers,
-                         o.months,    NULL,
-                         0,           0};
+    char today[11];
+    time_today_jst(today);
+    if (!rc && o.as_of[0] && !time_date_valid(o.as_of))
+        rc = err_fail(ERR_INVALID, "--as-of: %s is not a date (YYYY-MM-DD)",
+                      o.as_of);
+    struct seed_ctx c = {
+        .data_dir = o.data,
+        .platform = platform,
+        .actor = cli_actor(),
+        .seed = (uint64_t)o.seed,
+        .tenants = o.tenants,
+        .customers_per_tenant = o.customers,
+        .months = o.months,
+        .as_of = o.as_of[0] ? o.as_of : today,
+    };
     uint64_t t0 = time_mono_ns();
     if (!rc)
         rc = seed_run(&c);

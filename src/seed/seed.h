@@ -7,6 +7,8 @@
  *   - the same --seed gives the same data, byte for byte in content;
  *   - adding a module, or data to one, never changes what another produces;
  *   - per-tenant work can later run in parallel without changing results.
+ * Dates are relative to seed_ctx.as_of (default today, JST), so the same
+ * seed and --as-of give the same data on any day.
  * Modules register in seed_modules[] (seed.c).
  */
 #ifndef PL_SEED_SEED_H
@@ -39,7 +41,8 @@ struct seed_ctx {
     long long months;               /* history depth for readings/billing */
     int64_t *tenant_ids;            /* filled by the tenants module */
     long long ntenant_ids;
-    int quiet; /* no progress lines */
+    int quiet;         /* no progress lines */
+    const char *as_of; /* "YYYY-MM-DD": the date the data is as of */
 };
 
 struct seed_module {
@@ -55,5 +58,6 @@ int seed_main(int argc, char **argv);
 
 /* Modules (each in its domain's folder). */
 enum err tenants_seed(struct seed_ctx *c);
+enum err customers_seed(struct seed_ctx *c);
 
 #endif
