@@ -7,7 +7,12 @@
  *
  * Kana (フリガナ) is normalized with ICU: NFKC folds half-width katakana
  * (ﾀﾞ → ダ) and the ideographic space, then hiragana U+3041–U+3096 are
- * shifted by 0x60 to their katakana. ICU's types stay in this file.
+ * shifted by 0x60 to their katakana. ICU's types stay in this file (and
+ * in equipment.c, which makes the half-width 口座名義).
+ *
+ * cfield_check() also serves the equipment kinds (equipment.c): volumes
+ * (FIELD_TENTHS) are brought to "1234.5" there, so a record compares equal
+ * whatever form the client sent.
  */
 #include "customers/customers.h"
 #include "core/xalloc.h"
@@ -194,10 +199,39 @@ check_kana(json_t *rec, const char *v, struct jcheck *k)
         json_object_set_new(rec, "kana", json_string(norm));
 }
 
+/* A FIELD_TENTHS value (string or number) in its canonical "1234.5". */
+static void
+check_tenths(const struct cfield *f, json_t *rec, struct jcheck *k)
+{
+    json_t *v = json_object_get(rec, f->name);
+    const char *s = json_string_value(v);
+    int64_t t;
+    char canon[24];
+    if (!v || json_is_null(v) || (s && !*s)) {
+        if (f->flags & REQ)
+            jcheck_add(k, f->name, "required", "必須項目です");
+        else if (v)
+            json_object_set_new(rec, f->name, json_null());
+        return;
+    }
+    if (equipment_tenths_parse(v, &t)) {
+        jcheck_add(k, f->name, "format",
+                   "0 以上、小数点以下1桁までの数値で入力してください"
+                   "（例 1234.5）");
+        return;
+    }
+    equipment_tenths_format(t, canon);
+    json_object_set_new(rec, f->name, json_string(canon));
+}
+
 static void
 check_one(const struct cfield *f, json_t *rec, struct jcheck *k)
 {
     const char *v;
+    if (f->flags & FIELD_TENTHS) {
+        check_tenths(f, rec, k);
+        return;
+    }
     if (f->flags & FIELD_INT) {
         int64_t i;
         bool present;

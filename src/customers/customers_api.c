@@ -11,19 +11,25 @@
  *   GET    /api/v1/customers/{id}/history    customers.read
  *   POST   /api/v1/supply-points             customers.write → 201 + ETag
  *   GET    /api/v1/supply-points/{id}        customers.read, with occupants
+ *                                            and equipment summaries
  *   PATCH  /api/v1/supply-points/{id}        customers.write, If-Match
- *   POST   /api/v1/supply-points/{id}/move   customers.write (転居・入居)
+ *   POST   /api/v1/supply-points/{id}/move   customers.write (転居・入居),
+ *                                            optionally with the newcomer's
+ *                                            contract
+ *   GET    /api/v1/supply-points/{id}/history customers.read
  *
- * Optimistic locking: the ETag is the row's version ("3"); a PATCH must
- * send it back in If-Match. A missing If-Match is a field error; a stale
- * one is customers.version_conflict (409) with the current version in the
- * detail and the ETag header. Every change and its audit entry (and, for
- * customers, its history row) commit in one transaction. Lookups run in
- * the caller's tenant store, so another tenant's id is simply not found.
+ * The generic record handlers (read, PATCH with If-Match, history) live in
+ * records_api.c. A move ends the point's open contract on the day before
+ * the move date (contract dates are inclusive) and, when the body carries
+ * "contract", opens the newcomer's from the move date: occupancy, both
+ * contracts, their history rows and one audit entry per change commit in
+ * one transaction. Supply-point edits and moves are kept in
+ * record_history ("supply_point"); customers in customer_history.
  */
 #include "auth/auth.h"
 #include "core/timeutil.h"
 #include "customers/customers.h"
+#include "customers/records_api.h"
 #include "http/http.h"
 #include "store/store.h"
 
@@ -34,113 +40,42 @@
 
 #define CUSTOMERS_BODY_MAX (16 * 1024)
 
-/* What PATCH needs to know about a kind of record. */
-struct rkind {
-    const struct cfield *fields;
-    enum err (*get)(struct store *st, int64_t id, json_t **out);
-    enum err (*update)(struct store *st, int64_t id, int64_t version,
-                       const json_t *rec);
-    const char *target; /* audit target prefix */
-    const char *action; /* audit action of an update */
-    bool history;       /* write customer_history */
-    enum err not_found;
-};
+/* A supply point as the console shows it: with its current contract,
+ * meter, cylinders and appliances (one call per screen). */
+static enum err
+point_extend(struct store *st, int64_t id, json_t *rec)
+{
+    return equipment_summary(st, id, rec);
+}
+
+/* The summary's contract is masked like any contract. */
+static void
+point_mask(json_t *rec, bool bank)
+{
+    json_t *c = json_object_get(rec, "contract");
+    if (json_is_object(c))
+        contract_mask(c, bank);
+}
 
 static const struct rkind customer_kind = {
-    customer_fields,   customer_get, customer_update,        "customer",
-    "customer.update", true,         ERR_CUSTOMER_NOT_FOUND,
+    .name = "customer",
+    .fields = customer_fields,
+    .get = customer_get,
+    .update = customer_update,
+    .history = customer_history_add,
+    .personal = true,
+    .not_found = ERR_CUSTOMER_NOT_FOUND,
 };
 
-static const struct rkind point_kind = {
-    supply_point_fields,        supply_point_get,
-    supply_point_update,        "supply_point",
-    "supply_point.update",      false,
-    ERR_SUPPLY_POINT_NOT_FOUND,
+const struct rkind point_kind = {
+    .name = "supply_point",
+    .fields = supply_point_fields,
+    .get = supply_point_get,
+    .update = supply_point_update,
+    .extend = point_extend,
+    .mask = point_mask,
+    .not_found = ERR_SUPPLY_POINT_NOT_FOUND,
 };
-
-/* The {id} path parameter; not_found when it is not a positive integer. */
-static enum err
-path_id(struct req *r, enum err not_found, int64_t *id)
-{
-    char *end;
-    long long v = strtoll(req_param(r, "id"), &end, 10);
-    if (*end || v <= 0)
-        return err_fail(not_found, "no such id");
-    *id = v;
-    return ERR_OK;
-}
-
-static void
-set_etag(struct req *r, const json_t *rec)
-{
-    char tag[32];
-    snprintf(tag, sizeof(tag), "\"%" JSON_INTEGER_FORMAT "\"",
-             json_integer_value(json_object_get(rec, "version")));
-    resp_header(r, "ETag", tag);
-}
-
-/* Answer status with rec (stolen) and its ETag. */
-static enum err
-answer(struct req *r, int status, json_t *rec)
-{
-    set_etag(r, rec);
-    resp_json(r, status, rec);
-    return ERR_OK;
-}
-
-static void
-make_target(char *out, size_t n, const char *prefix, int64_t id)
-{
-    snprintf(out, n, "%s:%" PRId64, prefix, id);
-}
-
-/* The version named by If-Match ("3" or W/"3"); a field error if absent. */
-static enum err
-if_match(struct req *r, int64_t *version)
-{
-    const char *h = req_header(r, "If-Match");
-    char *end = NULL;
-    if (h && !strncmp(h, "W/", 2))
-        h += 2;
-    if (h && *h == '"') {
-        long long v = strtoll(h + 1, &end, 10);
-        *version = v;
-        if (v > 0 && end && !strcmp(end, "\""))
-            return ERR_OK;
-    }
-    struct jcheck k;
-    jcheck_init(&k);
-    jcheck_add(&k, "If-Match", "required",
-               "If-Match ヘッダーに取得時の ETag を指定してください");
-    return req_invalid(r, &k);
-}
-
-/* Validate a whole new record (the request body). */
-static enum err
-read_record(struct req *r, const struct cfield *fields, json_t **rec)
-{
-    struct jcheck k;
-    enum err rc = req_json_object(r, rec);
-    if (rc)
-        return rc;
-    jcheck_init(&k);
-    cfield_check(fields, *rec, &k);
-    if (!jcheck_ok(&k))
-        return req_invalid(r, &k);
-    jcheck_free(&k);
-    return ERR_OK;
-}
-
-/* Commit, or roll back on rc; returns rc (or the commit's failure). */
-static enum err
-tx_end(struct store *st, enum err rc)
-{
-    if (!rc)
-        rc = store_tx_commit(st);
-    if (rc)
-        store_tx_rollback(st);
-    return rc;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Creating and reading                                                   */
@@ -164,19 +99,20 @@ create(struct req *r, const struct rkind *kind,
        const char *action)
 {
     struct auth_ctx *a = auth_ctx(r);
-    json_t *rec, *out;
+    json_t *rec;
     int64_t id = 0;
     char target[48];
-    enum err rc = read_record(r, kind->fields, &rec);
-    if (rc || (rc = store_tx_begin(a->st)))
+    enum err rc = req_json_object(r, &rec);
+    if (rc || (rc = record_check_new(r, kind, rec)) ||
+        (rc = store_tx_begin(a->st)))
         return rc;
     rc = insert(a->st, rec, &id);
-    make_target(target, sizeof(target), kind->target, id);
+    record_target(target, sizeof(target), kind->name, id);
     if (!rc)
         rc = auth_audit(r, a->st, NULL, action, target, audit_created(rec));
-    if ((rc = tx_end(a->st, rc)) || (rc = kind->get(a->st, id, &out)))
+    if ((rc = record_tx_end(a->st, rc)))
         return rc;
-    return answer(r, 201, out);
+    return record_respond(r, kind, 201, id);
 }
 
 static enum err
@@ -192,26 +128,21 @@ post_point(struct req *r)
 }
 
 static enum err
-get_one(struct req *r, const struct rkind *kind)
-{
-    int64_t id;
-    json_t *out;
-    enum err rc = path_id(r, kind->not_found, &id);
-    if (rc || (rc = kind->get(auth_ctx(r)->st, id, &out)))
-        return rc;
-    return answer(r, 200, out);
-}
-
-static enum err
 get_customer(struct req *r)
 {
-    return get_one(r, &customer_kind);
+    return record_get_one(r, &customer_kind);
 }
 
 static enum err
 get_point(struct req *r)
 {
-    return get_one(r, &point_kind);
+    return record_get_one(r, &point_kind);
+}
+
+static enum err
+get_point_history(struct req *r)
+{
+    return record_history_get(r, &point_kind);
 }
 
 /* An empty query parameter ("?q=") counts as absent. */
@@ -267,9 +198,9 @@ static enum err
 get_history(struct req *r)
 {
     struct store *st = auth_ctx(r)->st;
-    int64_t id;
+    int64_t id = 0;
     json_t *c, *out;
-    enum err rc = path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
+    enum err rc = record_path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
     if (rc || (rc = customer_get(st, id, &c)))
         return rc;
     json_decref(c);
@@ -283,127 +214,16 @@ get_history(struct req *r)
 /* Changing                                                               */
 /* ---------------------------------------------------------------------- */
 
-/* Merge the body over cur's fields into *merged; before/after get the
- * fields that differ. Field errors go to k. */
-static void
-merge(const struct cfield *fields, const json_t *cur, json_t *body,
-      struct jcheck *k, json_t **merged, json_t **before, json_t **after)
-{
-    *merged = json_object();
-    *before = json_object();
-    *after = json_object();
-    for (const struct cfield *f = fields; f->name; f++)
-        json_object_set(*merged, f->name, json_object_get(cur, f->name));
-    json_object_update(*merged, body);
-    cfield_check(fields, *merged, k);
-    for (const struct cfield *f = fields; f->name && jcheck_ok(k); f++) {
-        json_t *b = json_object_get(cur, f->name);
-        json_t *n = json_object_get(*merged, f->name);
-        if (json_equal(b, n))
-            continue;
-        json_object_set(*before, f->name, b);
-        json_object_set(*after, f->name, n);
-    }
-}
-
-/* What the audit entry of an update says. For customers only the names of
- * the changed fields: the values (personal data) stay in customer_history,
- * not in the append-only audit chain. */
-static json_t *
-audit_detail(const struct rkind *kind, const json_t *before,
-             const json_t *after)
-{
-    if (!kind->history)
-        return json_pack("{s:O, s:O}", "before", before, "after", after);
-    json_t *names = json_array();
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)after, key, v)
-    {
-        json_array_append_new(names, json_string(key));
-    }
-    return json_pack("{s:o}", "fields", names);
-}
-
-/* Apply the merged record (inside the transaction); audit and history. */
-static enum err
-apply_patch(struct req *r, const struct rkind *kind, int64_t id,
-            int64_t version, json_t *merged, json_t *before, json_t *after)
-{
-    struct auth_ctx *a = auth_ctx(r);
-    char target[48];
-    make_target(target, sizeof(target), kind->target, id);
-    enum err rc = kind->update(a->st, id, version, merged);
-    if (!rc && kind->history)
-        rc = customer_history_add(a->st, id, a->actor, before, after);
-    if (!rc)
-        rc = auth_audit(r, a->st, NULL, kind->action, target,
-                        audit_detail(kind, before, after));
-    return rc;
-}
-
-/* A stale If-Match: the current version in the detail and the ETag. */
-static enum err
-conflict(struct req *r, const json_t *cur)
-{
-    set_etag(r, cur);
-    return err_fail(ERR_CUSTOMER_VERSION_CONFLICT,
-                    "current version is %" JSON_INTEGER_FORMAT,
-                    json_integer_value(json_object_get(cur, "version")));
-}
-
-static enum err
-patch_in_tx(struct req *r, const struct rkind *kind, int64_t id,
-            int64_t version, json_t *body, json_t *cur)
-{
-    json_t *merged, *before, *after;
-    struct jcheck k;
-    enum err rc;
-    if (json_integer_value(json_object_get(cur, "version")) != version)
-        return conflict(r, cur);
-    jcheck_init(&k);
-    merge(kind->fields, cur, body, &k, &merged, &before, &after);
-    if (!jcheck_ok(&k))
-        rc = req_invalid(r, &k);
-    else if (json_object_size(after) == 0) /* nothing changed */
-        rc = ERR_OK;
-    else
-        rc = apply_patch(r, kind, id, version, merged, before, after);
-    jcheck_free(&k);
-    json_decref(merged);
-    json_decref(before);
-    json_decref(after);
-    return rc;
-}
-
-static enum err
-patch(struct req *r, const struct rkind *kind)
-{
-    struct store *st = auth_ctx(r)->st;
-    int64_t id, version = 0;
-    json_t *body, *cur = NULL;
-    enum err rc = path_id(r, kind->not_found, &id);
-    if (rc || (rc = req_json_object(r, &body)) ||
-        (rc = if_match(r, &version)) || (rc = store_tx_begin(st)))
-        return rc;
-    if (!(rc = kind->get(st, id, &cur)))
-        rc = patch_in_tx(r, kind, id, version, body, cur);
-    json_decref(cur);
-    if ((rc = tx_end(st, rc)) || (rc = kind->get(st, id, &cur)))
-        return rc;
-    return answer(r, 200, cur);
-}
-
 static enum err
 patch_customer(struct req *r)
 {
-    return patch(r, &customer_kind);
+    return record_patch(r, &customer_kind);
 }
 
 static enum err
 patch_point(struct req *r)
 {
-    return patch(r, &point_kind);
+    return record_patch(r, &point_kind);
 }
 
 static enum err
@@ -441,7 +261,7 @@ status_in_tx(struct req *r, int64_t id, const char *status, const char *reason)
     before = json_pack("{s:O}", "status", json_object_get(cur, "status"));
     after = json_pack("{s:s, s:s?}", "status", status, "reason", reason);
     json_decref(cur);
-    make_target(target, sizeof(target), "customer", id);
+    record_target(target, sizeof(target), "customer", id);
     if (!(rc = customer_set_status(a->st, id, status)) &&
         !(rc = customer_history_add(a->st, id, a->actor, before, after)))
         rc = auth_audit(
@@ -457,36 +277,34 @@ post_status(struct req *r)
 {
     struct store *st = auth_ctx(r)->st;
     const char *status, *reason;
-    int64_t id;
-    json_t *out;
-    enum err rc = path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
+    int64_t id = 0;
+    enum err rc = record_path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
     if (rc || (rc = read_status(r, &status, &reason)) ||
         (rc = store_tx_begin(st)))
         return rc;
-    rc = tx_end(st, status_in_tx(r, id, status, reason));
-    if (rc || (rc = customer_get(st, id, &out)))
+    if ((rc = record_tx_end(st, status_in_tx(r, id, status, reason))))
         return rc;
-    return answer(r, 200, out);
+    return record_respond(r, &customer_kind, 200, id);
 }
 
 static enum err
 delete_customer(struct req *r)
 {
     struct store *st = auth_ctx(r)->st;
-    int64_t id;
+    int64_t id = 0;
     json_t *cur = NULL;
     char target[48];
-    enum err rc = path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
+    enum err rc = record_path_id(r, ERR_CUSTOMER_NOT_FOUND, &id);
     if (rc || (rc = store_tx_begin(st)))
         return rc;
-    make_target(target, sizeof(target), "customer", id);
+    record_target(target, sizeof(target), "customer", id);
     if (!(rc = customer_get(st, id, &cur)) && !(rc = customer_delete(st, id)))
         rc = auth_audit(r, st, NULL, "customer.delete", target,
                         json_pack("{s:O, s:O}", "number",
                                   json_object_get(cur, "number"), "name",
                                   json_object_get(cur, "name")));
     json_decref(cur);
-    if ((rc = tx_end(st, rc)))
+    if ((rc = record_tx_end(st, rc)))
         return rc;
     resp_empty(r, 204);
     return ERR_OK;
@@ -496,22 +314,54 @@ delete_customer(struct req *r)
 /* 転居・入居                                                             */
 /* ---------------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------------- */
+/* 転居・入居                                                             */
+/* ---------------------------------------------------------------------- */
+
 struct move {
     int64_t customer_id;
     const char *date;
     bool close_current;
+    json_t *contract; /* the newcomer's contract (checked), or NULL */
 };
+
+/* The newcomer's contract starts on the move date, for the newcomer;
+ * its field errors are named "contract.<field>". */
+static void
+check_move_contract(struct move *m, struct jcheck *k)
+{
+    static const char *const implied[] = {"customer_id", "start_date", NULL};
+    struct jcheck sub;
+    char field[48];
+    for (const char *const *f = implied; *f; f++) {
+        if (!json_object_get(m->contract, *f))
+            continue;
+        snprintf(field, sizeof(field), "contract.%s", *f);
+        jcheck_add(k, field, "not_allowed",
+                   "入居者と入居日から決まるため指定できません");
+    }
+    json_object_set_new(m->contract, "customer_id",
+                        json_integer(m->customer_id));
+    json_object_set_new(m->contract, "start_date", json_string(m->date));
+    jcheck_init(&sub);
+    record_validate(&contract_kind, m->contract, NULL, &sub);
+    record_nest_errors(k, "contract", &sub);
+}
 
 static enum err
 read_move(struct req *r, struct move *m)
 {
-    static const char *const allowed[] = {"customer_id", "date",
-                                          "previous_moves_out", NULL};
-    json_t *b, *pm;
+    static const char *const allowed[] = {
+        "customer_id", "date", "previous_moves_out", "contract", NULL};
+    json_t *b, *pm, *c;
     struct jcheck k;
     bool present;
     enum err rc = req_json_object(r, &b);
     if (rc)
+        return rc;
+    c = json_object_get(b, "contract");
+    m->contract = json_is_object(c) ? c : NULL;
+    if (m->contract && (rc = record_guard(r, &contract_kind, m->contract)))
         return rc;
     jcheck_init(&k);
     jcheck_only(&k, b, allowed);
@@ -526,6 +376,10 @@ read_move(struct req *r, struct move *m)
         jcheck_add(&k, "previous_moves_out", "type",
                    "true か false を指定してください");
     m->close_current = !pm || json_is_true(pm);
+    if (c && !json_is_null(c) && !m->contract)
+        jcheck_add(&k, "contract", "type", "オブジェクトで指定してください");
+    if (m->contract && jcheck_ok(&k))
+        check_move_contract(m, &k);
     if (!jcheck_ok(&k))
         return req_invalid(r, &k);
     jcheck_free(&k);
@@ -546,12 +400,61 @@ current_customer(const json_t *point)
     return 0;
 }
 
+/* The occupancy change itself, its history row and audit entry. */
+static enum err
+move_occupant(struct req *r, int64_t id, const struct move *m, int64_t prev)
+{
+    struct auth_ctx *a = auth_ctx(r);
+    char target[48];
+    json_t *before = json_pack("{s:o}", "customer_id",
+                               prev ? json_integer(prev) : json_null());
+    json_t *after = json_pack("{s:I, s:s}", "customer_id",
+                              (json_int_t)m->customer_id, "moved_in", m->date);
+    record_target(target, sizeof(target), "supply_point", id);
+    enum err rc = supply_point_move(a->st, id, m->customer_id, m->date);
+    if (!rc)
+        rc = record_history_add(a->st, "supply_point", id, a->actor, before,
+                                after);
+    if (!rc)
+        rc = auth_audit(r, a->st, NULL, "supply_point.move", target,
+                        json_pack("{s:I, s:I, s:s}", "customer_id",
+                                  (json_int_t)m->customer_id,
+                                  "previous_customer_id", (json_int_t)prev,
+                                  "date", m->date));
+    json_decref(before);
+    json_decref(after);
+    return rc;
+}
+
+/* End the point's open contract on the day before the move: contract
+ * dates are inclusive, and the newcomer's contract starts on the move
+ * date, so each day belongs to one contract. */
+static enum err
+end_open_contract(struct req *r, int64_t point, const char *date)
+{
+    json_t *open;
+    char end[11];
+    enum err rc = contract_open(auth_ctx(r)->st, point, &open);
+    if (rc || !open)
+        return rc;
+    int64_t id = json_integer_value(json_object_get(open, "id"));
+    const char *start = json_string_value(json_object_get(open, "start_date"));
+    time_date_add(date, -1, end);
+    if (strcmp(end, start) < 0)
+        rc = err_fail(ERR_CUSTOMER_MOVE_DATE,
+                      "the current contract starts on %s", start);
+    json_decref(open);
+    if (!rc)
+        rc = record_close_in_tx(r, &contract_kind, id, end, "転居", "end");
+    return rc;
+}
+
 static enum err
 move_in_tx(struct req *r, int64_t id, const struct move *m)
 {
     struct auth_ctx *a = auth_ctx(r);
     json_t *point;
-    char target[48];
+    int64_t contract;
     enum err rc = supply_point_get(a->st, id, &point);
     if (rc)
         return rc;
@@ -561,13 +464,10 @@ move_in_tx(struct req *r, int64_t id, const struct move *m)
         return err_fail(ERR_CONFLICT, "the supply point is occupied");
     if (prev == m->customer_id)
         return err_fail(ERR_CONFLICT, "the customer already lives here");
-    make_target(target, sizeof(target), "supply_point", id);
-    if (!(rc = supply_point_move(a->st, id, m->customer_id, m->date)))
-        rc = auth_audit(r, a->st, NULL, "supply_point.move", target,
-                        json_pack("{s:I, s:I, s:s}", "customer_id",
-                                  (json_int_t)m->customer_id,
-                                  "previous_customer_id", (json_int_t)prev,
-                                  "date", m->date));
+    if (!(rc = move_occupant(r, id, m, prev)))
+        rc = end_open_contract(r, id, m->date);
+    if (!rc && m->contract)
+        rc = record_create_in_tx(r, &contract_kind, id, m->contract, &contract);
     return rc;
 }
 
@@ -576,15 +476,13 @@ post_move(struct req *r)
 {
     struct store *st = auth_ctx(r)->st;
     struct move m;
-    int64_t id;
-    json_t *out;
-    enum err rc = path_id(r, ERR_SUPPLY_POINT_NOT_FOUND, &id);
+    int64_t id = 0;
+    enum err rc = record_path_id(r, ERR_SUPPLY_POINT_NOT_FOUND, &id);
     if (rc || (rc = read_move(r, &m)) || (rc = store_tx_begin(st)))
         return rc;
-    if ((rc = tx_end(st, move_in_tx(r, id, &m))) ||
-        (rc = supply_point_get(st, id, &out)))
+    if ((rc = record_tx_end(st, move_in_tx(r, id, &m))))
         return rc;
-    return answer(r, 200, out);
+    return record_respond(r, &point_kind, 200, id);
 }
 
 #define W "customers.write"
@@ -609,5 +507,7 @@ const struct route customers_routes[] = {
      "supply_point.update", 0},
     {"POST", "/api/v1/supply-points/{id}/move", post_move, B, W,
      "supply_point.move", 0},
+    {"GET", "/api/v1/supply-points/{id}/history", get_point_history, 0, R, NULL,
+     0},
     ROUTES_END,
 };

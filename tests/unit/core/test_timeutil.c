@@ -39,6 +39,13 @@ adding_days_crosses_months_and_leap_days(void **state)
     assert_string_equal(out, "2025-12-31");
     time_date_add("2026-04-02", 365, out);
     assert_string_equal(out, "2027-04-02");
+    /* the day before: a contract ending as the next one starts */
+    time_date_add("2026-04-01", -1, out);
+    assert_string_equal(out, "2026-03-31");
+    time_date_add("2024-03-01", -1, out);
+    assert_string_equal(out, "2024-02-29");
+    time_date_add("2100-03-01", -1, out);
+    assert_string_equal(out, "2100-02-28");
 }
 
 static void
