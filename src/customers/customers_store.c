@@ -6,6 +6,13 @@
  * customer_fields[] and supply_point_fields[] exactly. Writes run inside
  * the caller's transaction; a write that must see a given version says so
  * in its WHERE clause, and no change means someone else got there first.
+ *
+ * Search (顧客検索): every write that changes what a customer is found by
+ * (the customer, a supply point, a move) refreshes the search index in the
+ * same transaction (search_store.c), and a deleted customer's index rows go
+ * with it. Listing and search page in ascending customer number order with
+ * the number as the cursor; how a query is looked up is described above
+ * the search statements below.
  */
 #include "core/timeutil.h"
 #include "customers/customers.h"
@@ -103,7 +110,7 @@ customer_insert(struct store *st, const json_t *rec, int64_t *id)
     if (rc == ERR_STORE_CONSTRAINT)
         return err_fail(ERR_CUSTOMER_NUMBER_TAKEN, "number %s is taken",
                         json_string_value(json_object_get(rec, "number")));
-    return rc;
+    return rc ? rc : customer_search_refresh(st, *id);
 }
 
 enum err
@@ -149,7 +156,7 @@ customer_update(struct store *st, int64_t id, int64_t version,
         return err_fail(ERR_CUSTOMER_NUMBER_TAKEN, "number is taken");
     if (!rc && store_changes(st) != 1)
         rc = err_fail(ERR_CUSTOMER_VERSION_CONFLICT, "customer changed");
-    return rc;
+    return rc ? rc : customer_search_refresh(st, id);
 }
 
 enum err
@@ -203,6 +210,12 @@ customer_delete(struct store *st, int64_t id)
         return err_fail(ERR_CUSTOMER_HAS_HISTORY,
                         "the customer has %lld history entries",
                         (long long)used);
+    if (!rc) /* its search rows go first (customer_phones refers to it) */
+        rc = store_run(st, "DELETE FROM customer_phones WHERE customer_id = $1",
+                       "i", id);
+    if (!rc)
+        rc = store_run(st, "DELETE FROM customer_search WHERE rowid = $1", "i",
+                       id);
     if (!rc)
         rc = store_run(st, "DELETE FROM customers WHERE id = $1", "i", id);
     if (!rc && store_changes(st) != 1)
@@ -210,20 +223,211 @@ customer_delete(struct store *st, int64_t id)
     return rc;
 }
 
-/* "%q%" for LIKE, with % _ and \ escaped; false when q does not fit. */
-static bool
-like_pattern(const char *q, char *out, size_t cap)
+/* ---------------------------------------------------------------------- */
+/* Listing and search (顧客検索)                                          */
+/* ---------------------------------------------------------------------- */
+
+/* The rows of a listing query (CUSTOMER_COLS, then the search document)
+ * into list, each with "matched" when p names a query. */
+static enum err
+collect(struct stmt *s, const struct search_plan *p, json_t *list)
 {
-    size_t n = 0;
-    out[n++] = '%';
-    for (; *q && n + 3 < cap; q++) {
-        if (*q == '%' || *q == '_' || *q == '\\')
-            out[n++] = '\\';
-        out[n++] = *q;
+    bool row;
+    enum err rc;
+    while (!(rc = stmt_step(s, &row)) && row) {
+        json_t *c = customer_row(s);
+        const char *why = p ? search_matched(stmt_text(s, 16), p) : NULL;
+        if (why)
+            json_object_set_new(c, "matched", json_string(why));
+        json_array_append_new(list, c);
     }
-    out[n++] = '%';
-    out[n] = '\0';
-    return *q == '\0';
+    return rc;
+}
+
+/* {"customers": list (stolen), "next": the last number when the page is
+ * full, else null}. */
+static json_t *
+page(json_t *list, int64_t limit)
+{
+    json_t *last = json_array_get(list, json_array_size(list) - 1);
+    json_t *out = json_pack("{s:O?}", "next",
+                            (int64_t)json_array_size(list) == limit
+                                ? json_object_get(last, "number")
+                                : NULL);
+    json_object_set_new(out, "customers", list);
+    return out;
+}
+
+/*
+ * The search statements. A query's hits (the ids it matches) are found
+ * by one of two subqueries: HITS_SHORT for 1–2 characters (prefixes of
+ * the name key, the kana key and the number, as folded and in upper case:
+ * numbers keep the case they were typed in), HITS_FTS for longer ones
+ * (the trigram index, and the phone digits of a phone-shaped query).
+ * PROBE counts them up to SEARCH_SCAN, and the page is read in number
+ * order after the cursor in one of three ways:
+ *   NARROW  under SEARCH_BROAD hits: look each up by id and sort them;
+ *   BROAD   up to SEARCH_SCAN (a town, a surname's first kanji): collect
+ *           the hits, then walk the number index from the cursor keeping
+ *           the rows among them, so the page fills early;
+ *   SCAN    more (an area code, a prefecture): collecting them would cost
+ *           more than the page, so walk the number index and test each
+ *           row (ROW_SHORT, ROW_FTS: the index probed by rowid).
+ * In every case the document ("matched") is read for the page's rows only.
+ */
+#define SEARCH_BROAD 1000
+#define SEARCH_SCAN  10000
+#define STR_(x)      #x
+#define STR(x)       STR_(x)
+#define HITS_SHORT                                                             \
+    "SELECT id FROM customers WHERE name_key >= $1 AND name_key < $2"          \
+    " UNION ALL SELECT id FROM customers WHERE kana_key >= $1"                 \
+    " AND kana_key < $2"                                                       \
+    " UNION ALL SELECT id FROM customers WHERE number >= $1 AND number < $2"   \
+    " UNION ALL SELECT id FROM customers WHERE number >= $3 AND number < $4"
+#define ROW_SHORT                                                              \
+    "((+name_key >= $1 AND +name_key < $2)"                                    \
+    " OR (+kana_key >= $1 AND +kana_key < $2)"                                 \
+    " OR (+number >= $1 AND +number < $2)"                                     \
+    " OR (+number >= $3 AND +number < $4))"
+#define HITS_FTS_ONLY                                                          \
+    "SELECT rowid FROM customer_search WHERE customer_search MATCH $1"
+#define HITS_FTS                                                               \
+    HITS_FTS_ONLY " UNION ALL SELECT customer_id FROM customer_phones"         \
+                  " WHERE digits >= $2 AND digits < $3"
+#define ROW_FTS                                                                \
+    "(EXISTS (SELECT 1 FROM customer_search WHERE customer_search MATCH $1"    \
+    "  AND rowid = customers.id)"                                              \
+    " OR EXISTS (SELECT 1 FROM customer_phones"                                \
+    "  WHERE customer_id = customers.id AND digits >= $2 AND digits < $3))"
+#define PROBE(hits) "SELECT count(*) FROM (" hits " LIMIT " STR(SEARCH_SCAN) ")"
+#define DOC_COL     ", (SELECT doc FROM customer_search WHERE rowid = customers.id)"
+#define FILTER(status, after)                                                  \
+    " AND (" status " IS NULL OR status = " status ")"                         \
+    " AND number > coalesce(" after ", '')"
+#define NARROW(hits, status, after, limit)                                     \
+    "SELECT " CUSTOMER_COLS DOC_COL " FROM customers WHERE id IN ("            \
+    " SELECT id FROM customers WHERE id IN (" hits ")"                         \
+    " AND (" status " IS NULL OR status = " status ")"                         \
+    " AND (" after " IS NULL OR number > " after ")"                           \
+    " ORDER BY number LIMIT " limit ") ORDER BY number"
+#define BROAD(hits, status, after, limit)                                      \
+    "SELECT " CUSTOMER_COLS DOC_COL " FROM customers WHERE +id IN (" hits      \
+    ")" FILTER(status, after) " ORDER BY number LIMIT " limit
+#define SCAN(row, status, after, limit)                                        \
+    "SELECT " CUSTOMER_COLS DOC_COL " FROM customers WHERE " row FILTER(       \
+        status, after) " ORDER BY number LIMIT " limit
+
+enum search_tier { TIER_NARROW, TIER_BROAD, TIER_SCAN };
+
+static const char *const short_sql[] = {
+    NARROW(HITS_SHORT, "$5", "$6", "$7"),
+    BROAD(HITS_SHORT, "$5", "$6", "$7"),
+    SCAN(ROW_SHORT, "$5", "$6", "$7"),
+};
+
+static const char *const fts_sql[] = {
+    NARROW(HITS_FTS, "$4", "$5", "$6"),
+    BROAD(HITS_FTS, "$4", "$5", "$6"),
+    SCAN(ROW_FTS, "$4", "$5", "$6"),
+};
+
+/* s followed by U+10FFFF: every text that starts with s sorts between s
+ * and this (folded text never holds U+10FFFF, a noncharacter). */
+static void
+prefix_end(const char *s, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s\xf4\x8f\xbf\xbf", s);
+}
+
+/* The bound values of a search: hits parameters, then the filters. */
+struct search_args {
+    const struct search_plan *p;
+    char hi[SEARCH_QUERY_MAX + 4], up[SEARCH_QUERY_MAX],
+        up_hi[SEARCH_QUERY_MAX + 4], digits_hi[SEARCH_QUERY_MAX + 4];
+    const char *status, *after;
+    int64_t limit;
+};
+
+/* How many hits, roughly: which way to read the page. */
+static enum err
+search_tier(struct store *st, struct search_args *a, enum search_tier *tier)
+{
+    struct stmt *s;
+    bool row = false;
+    const struct search_plan *p = a->p;
+    enum err rc = p->prefix_only
+                      ? store_query(st, &s, PROBE(HITS_SHORT), "tttt", p->norm,
+                                    a->hi, a->up, a->up_hi)
+                      : store_query(st, &s, PROBE(HITS_FTS_ONLY), "t", p->fts);
+    int64_t n = 0;
+    if (!rc && !(rc = stmt_step(s, &row)) && row)
+        n = stmt_int(s, 0);
+    *tier = n >= SEARCH_SCAN    ? TIER_SCAN
+            : n >= SEARCH_BROAD ? TIER_BROAD
+                                : TIER_NARROW;
+    stmt_done(s);
+    return rc;
+}
+
+/* The page's statement, bound: short or long query, by tier. */
+static enum err
+search_page(struct store *st, const struct search_args *a,
+            enum search_tier tier, struct stmt **s)
+{
+    const struct search_plan *p = a->p;
+    if (p->prefix_only)
+        return store_query(st, s, short_sql[tier], "tttttti", p->norm, a->hi,
+                           a->up, a->up_hi, a->status, a->after, a->limit);
+    bool phone = *p->digits != '\0';
+    return store_query(st, s, fts_sql[tier], "ttttti", p->fts,
+                       phone ? p->digits : NULL, phone ? a->digits_hi : NULL,
+                       a->status, a->after, a->limit);
+}
+
+/* Fill a's derived bounds from its plan. */
+static void
+search_bounds(struct search_args *a)
+{
+    const struct search_plan *p = a->p;
+    size_t i;
+    for (i = 0; p->norm[i] && i + 1 < sizeof(a->up); i++)
+        a->up[i] = p->norm[i] >= 'a' && p->norm[i] <= 'z' ? p->norm[i] - 32
+                                                          : p->norm[i];
+    a->up[i] = '\0';
+    prefix_end(p->norm, a->hi, sizeof(a->hi));
+    prefix_end(a->up, a->up_hi, sizeof(a->up_hi));
+    prefix_end(p->digits, a->digits_hi, sizeof(a->digits_hi));
+}
+
+enum err
+customer_search(struct store *st, const char *q, const char *status,
+                const char *after, int64_t limit, json_t **out)
+{
+    struct search_plan p;
+    struct search_args a = {
+        .p = &p, .status = status, .after = after, .limit = limit};
+    struct stmt *s = NULL;
+    enum search_tier tier = TIER_NARROW;
+    *out = NULL;
+    enum err rc = search_plan(q, &p);
+    if (rc)
+        return rc;
+    if (!*p.norm)
+        return customer_list(st, NULL, status, after, limit, out);
+    search_bounds(&a);
+    if (!(rc = search_tier(st, &a, &tier)))
+        rc = search_page(st, &a, tier, &s);
+    json_t *list = json_array();
+    if (!rc)
+        rc = collect(s, &p, list);
+    stmt_done(s);
+    if (rc) {
+        json_decref(list);
+        return rc;
+    }
+    *out = page(list, limit);
+    return ERR_OK;
 }
 
 enum err
@@ -231,32 +435,24 @@ customer_list(struct store *st, const char *q, const char *status,
               const char *after, int64_t limit, json_t **out)
 {
     struct stmt *s;
-    char pat[1024];
-    bool row;
-    if (q && !like_pattern(q, pat, sizeof(pat)))
-        return err_fail(ERR_TOO_LARGE, "q is too long");
+    *out = NULL;
+    if (q)
+        return customer_search(st, q, status, after, limit, out);
     enum err rc = store_query(
         st, &s,
-        "SELECT " CUSTOMER_COLS " FROM customers"
-        " WHERE ($1 IS NULL OR number LIKE $1 ESCAPE '\\'"
-        "  OR name LIKE $1 ESCAPE '\\' OR kana LIKE $1 ESCAPE '\\')"
-        " AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR number < $3)"
-        " ORDER BY number DESC LIMIT $4",
-        "ttti", q ? pat : NULL, status, after, limit);
+        "SELECT " CUSTOMER_COLS ", NULL FROM customers"
+        " WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR number > $2)"
+        " ORDER BY number LIMIT $3",
+        "tti", status, after, limit);
     json_t *list = json_array();
-    while (!rc && !(rc = stmt_step(s, &row)) && row)
-        json_array_append_new(list, customer_row(s));
+    if (!rc)
+        rc = collect(s, NULL, list);
     stmt_done(s);
     if (rc) {
         json_decref(list);
         return rc;
     }
-    json_t *last = json_array_get(list, json_array_size(list) - 1);
-    *out = json_pack("{s:O?}", "next",
-                     (int64_t)json_array_size(list) == limit
-                         ? json_object_get(last, "number")
-                         : NULL);
-    json_object_set_new(*out, "customers", list);
+    *out = page(list, limit);
     return ERR_OK;
 }
 
@@ -264,27 +460,12 @@ enum err
 customer_history(struct store *st, int64_t id, json_t **out)
 {
     struct stmt *s;
-    bool row;
     enum err rc = store_query(
         st, &s,
         "SELECT id, changed_at, actor, before, after FROM customer_history"
-        " WHERE customer_id = $1 ORDER BY id DESC",
+        " WHERE customer_id = $1 ORDER BY id DESC LIMIT 1000",
         "i", id);
-    json_t *list = json_array();
-    while (!rc && !(rc = stmt_step(s, &row)) && row)
-        json_array_append_new(
-            list, json_pack("{s:I, s:s, s:s, s:o?, s:o?}", "id",
-                            (json_int_t)stmt_int(s, 0), "changed_at",
-                            stmt_text(s, 1), "actor", stmt_text(s, 2), "before",
-                            json_loads(stmt_text(s, 3), 0, NULL), "after",
-                            json_loads(stmt_text(s, 4), 0, NULL)));
-    stmt_done(s);
-    if (rc) {
-        json_decref(list);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "history", list);
-    return ERR_OK;
+    return record_history_rows(s, rc, out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -395,7 +576,7 @@ supply_point_update(struct store *st, int64_t id, int64_t version,
     rc = finish(s, rc, NULL);
     if (!rc && store_changes(st) != 1)
         rc = err_fail(ERR_CUSTOMER_VERSION_CONFLICT, "supply point changed");
-    return rc;
+    return rc ? rc : customer_search_refresh_point(st, id);
 }
 
 /* The current occupancy of point id: *occ = 0 when vacant. */
@@ -437,8 +618,9 @@ supply_point_move(struct store *st, int64_t id, int64_t customer_id,
                                " WHERE id = $2",
                                "ti", date, occ)))
         return rc;
-    return store_run(st,
-                     "INSERT INTO occupancy (supply_point_id, customer_id,"
-                     " moved_in) VALUES ($1, $2, $3)",
-                     "iit", id, customer_id, date);
+    rc = store_run(st,
+                   "INSERT INTO occupancy (supply_point_id, customer_id,"
+                   " moved_in) VALUES ($1, $2, $3)",
+                   "iit", id, customer_id, date);
+    return rc ? rc : customer_search_refresh_point(st, id);
 }
