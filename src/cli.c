@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "store/pool.h"
+#include "tenants/tenants.h"
 
 #include <pwd.h>
 #include <stdio.h>
@@ -29,6 +30,19 @@ cli_open_platform(const char *data_dir, struct store **out)
     if (rc)
         return rc;
     return pool_platform(out);
+}
+
+enum err
+cli_open_tenant(const char *data_dir, const char *code, struct store **out)
+{
+    struct store *platform;
+    struct tenant t;
+    enum err rc = cli_open_platform(data_dir, &platform);
+    if (!rc)
+        rc = tenant_find_code(platform, code, &t);
+    if (!rc)
+        rc = pool_tenant(t.id, out);
+    return rc;
 }
 
 int

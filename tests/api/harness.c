@@ -303,6 +303,30 @@ client_req(struct server *s, struct client *cl, const char *method,
 }
 
 void
+client_req_body(struct server *s, struct client *cl, const char *method,
+                const char *path, const char *ctype, const char *body,
+                size_t len, struct http *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct sink b = {0}, h = {0};
+    struct curl_slist *list = curl_slist_append(NULL, "Expect:");
+    char hdr[200];
+    snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
+    list = curl_slist_append(list, hdr);
+    if (cl->csrf[0]) {
+        snprintf(hdr, sizeof(hdr), "X-CSRF-Token: %s", cl->csrf);
+        list = curl_slist_append(list, hdr);
+    }
+    if (cl->extra_header)
+        list = curl_slist_append(list, cl->extra_header);
+    setup_handle(cl->curl, s, method, path, body, len, list, &b, &h);
+    curl_easy_setopt(cl->curl, CURLOPT_INTERFACE, cl->source_ip);
+    CURLcode rc = curl_easy_perform(cl->curl);
+    curl_slist_free_all(list);
+    finish(cl->curl, rc, path, &b, &h, out);
+}
+
+void
 http_get(struct server *s, const char *path, struct http *out)
 {
     http_req(s, "GET", path, NULL, NULL, 0, out);

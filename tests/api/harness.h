@@ -65,6 +65,11 @@ void client_free(struct client *c);
 /* A JSON request (body may be NULL). Picks up "csrf" from JSON answers. */
 void client_req(struct server *s, struct client *c, const char *method,
                 const char *path, const char *json, struct http *out);
+/* A request with a raw body of len bytes sent as ctype (a file upload);
+ * otherwise as client_req. */
+void client_req_body(struct server *s, struct client *c, const char *method,
+                     const char *path, const char *ctype, const char *body,
+                     size_t len, struct http *out);
 
 /* The value of the client's cookie name into out; false when absent. */
 bool client_cookie(struct client *c, const char *name, char *out, size_t n);
