@@ -9,6 +9,9 @@
 #include "audit/audit_cli.h"
 #include "auth/totp_cli.h"
 #include "auth/user_cli.h"
+#include "customers/export_cli.h"
+#include "customers/import_cli.h"
+#include "customers/search_cli.h"
 #include "demo/demo.h"
 #include "http/server.h"
 #include "seed/seed.h"
@@ -30,6 +33,9 @@ static const struct command {
     {"audit", audit_main, "verify and list the hash-chained audit log"},
     {"totp", totp_main, "print the current one-time code of a secret"},
     {"seed", seed_main, "fill an empty data dir with realistic demo data"},
+    {"import", import_main, "import customers from CSV (UTF-8/Shift_JIS)"},
+    {"export", export_main, "export the customer ledger (CSV, XLSX)"},
+    {"search", search_main, "rebuild a tenant's customer search index"},
     {"demo", demo_main, "seed ./demo-data if absent and serve it"},
 };
 

@@ -21,6 +21,10 @@ extern const struct route notify_routes[];
 extern const struct route password_routes[];
 extern const struct route tokens_routes[];
 extern const struct route customers_routes[];
+extern const struct route import_routes[];
+extern const struct route export_routes[];
+extern const struct route equipment_routes[];
+extern const struct route lists_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -34,6 +38,10 @@ static const struct route *const tables[] = {
     password_routes,  /* password change and reset */
     tokens_routes,    /* API tokens for integrations */
     customers_routes, /* customer ledger (顧客台帳), supply points */
+    import_routes,    /* ledger import from CSV (取込) */
+    export_routes,    /* ledger export: CSV, Shift_JIS, XLSX (出力) */
+    equipment_routes, /* contracts, meters, cylinders, appliances */
+    lists_routes,     /* a customer's points; meters expiring (検定満期) */
     NULL,
 };
 

@@ -13,6 +13,8 @@
 
 static const struct seed_module seed_modules[] = {
     {"tenants", "retailers (事業者) across the prefectures", tenants_seed},
+    {"customers", "households: supply points, meters, cylinders, appliances",
+     customers_seed},
 };
 
 static uint64_t
