@@ -82,6 +82,7 @@ const struct cfield supply_point_fields[] = {
     {"route", 20, 0, 0, 0, NULL, NULL},
     {"route_order", 0, FIELD_INT, 0, 999999, NULL, NULL},
     {"billing_group", 0, FIELD_INT, 1, 31, NULL, NULL},
+    {"notes", 500, FIELD_MULTILINE, 0, 0, NULL, NULL}, /* 犬注意, 鍵の場所 */
     {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 

@@ -17,6 +17,9 @@
  * derived data: it is rebuilt from the tables (customer_search_rebuild),
  * so change capture and restore may skip it.
  *
+ * Version 3 adds supply_points.notes: what a meter reader must know at
+ * the door (犬注意, where the key is), shown on the route sheet.
+ *
  * Meter indexes (指針) are integers in tenths of a m³ (0.1 m³ is the
  * smallest unit read); the API shows them as "1234.5".
  */
@@ -190,5 +193,6 @@ const struct migration customers_tenant_migrations[] = {
      "CREATE INDEX customer_phones_customer ON customer_phones (customer_id);"
      "CREATE VIRTUAL TABLE customer_search USING fts5 ("
      " doc, tokenize = 'trigram');"},
+    {"customers", 3, "ALTER TABLE supply_points ADD COLUMN notes TEXT;"},
     {NULL, 0, NULL},
 };

@@ -211,14 +211,12 @@ static enum err
 put_customer(struct gen *g, const char *number, const struct person *p,
              const struct place *pl, const char *status, int64_t *id)
 {
-    static const char *const notes[] = {
-        "犬注意",         "鍵は玄関横のボックス", "メーターは裏手",
-        "訪問時は声掛け", "駐車場なし",           "日中不在が多い",
-    };
+    static const char *const notes[] = {"請求書は勤務先へ", "日中不在が多い",
+                                        "連絡は携帯へ"};
     char address[300];
     snprintf(address, sizeof(address), "%s%s%s%s%s", pl->city, pl->street,
              pl->building[0] ? " " : "", pl->building, pl->room);
-    const char *note = chance(g, 10) ? notes[rng_below(&g->r, 6)] : NULL;
+    const char *note = chance(g, 5) ? notes[rng_below(&g->r, 3)] : NULL;
     struct stmt *s;
     enum err rc = store_query(
         g->st, &s,
@@ -238,18 +236,23 @@ put_point(struct gen *g, const struct place *pl, long long route,
           long long order, int64_t *id)
 {
     static const int groups[] = {10, 20, 31}; /* 締め日 by route */
+    static const char *const notes[] = {
+        "犬注意",         "鍵は玄関横のボックス", "メーターは裏手",
+        "訪問時は声掛け", "駐車場なし",           "門扉は閉めること",
+    };
+    const char *note = chance(g, 12) ? notes[rng_below(&g->r, 6)] : NULL;
     char code[16];
     snprintf(code, sizeof(code), "R%02lld", route);
     struct stmt *s;
     enum err rc = store_query(
         g->st, &s,
         "INSERT INTO supply_points (prefecture, city, street, building, room,"
-        " supply_kind, route, route_order, billing_group, created_at,"
-        " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
-        " RETURNING id",
-        "tttttttiit", tenant_prefectures[g->pref], pl->city, pl->street,
+        " supply_kind, route, route_order, billing_group, notes, created_at,"
+        " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+        " $11) RETURNING id",
+        "tttttttiitt", tenant_prefectures[g->pref], pl->city, pl->street,
         pl->building[0] ? pl->building : NULL, pl->room[0] ? pl->room : NULL,
-        pl->kind, code, (int64_t)(order * 10), (int64_t)groups[route % 3],
+        pl->kind, code, (int64_t)(order * 10), (int64_t)groups[route % 3], note,
         g->now);
     return returning_id(s, rc, id);
 }

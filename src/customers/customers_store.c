@@ -475,7 +475,7 @@ customer_history(struct store *st, int64_t id, json_t **out)
 #define POINT_COLS                                                             \
     "id, version, created_at, updated_at, prefecture, city, street,"           \
     " building, room, lat, lng, supply_kind, route, route_order,"              \
-    " billing_group"
+    " billing_group, notes"
 
 enum err
 supply_point_insert(struct store *st, const json_t *rec, int64_t *id)
@@ -486,15 +486,15 @@ supply_point_insert(struct store *st, const json_t *rec, int64_t *id)
     enum err rc = store_prepare(
         st,
         "INSERT INTO supply_points (prefecture, city, street, building, room,"
-        " lat, lng, supply_kind, route, route_order, billing_group,"
+        " lat, lng, supply_kind, route, route_order, billing_group, notes,"
         " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9, $10, $11, $12, $12) RETURNING id",
+        " $9, $10, $11, $12, $13, $13) RETURNING id",
         &s);
     if (rc)
         return rc;
     rc = bind_rec(s, 1, supply_point_fields, rec);
     if (!rc)
-        rc = stmt_bind_text(s, 12, now);
+        rc = stmt_bind_text(s, 13, now);
     return finish(s, rc, id);
 }
 
@@ -563,16 +563,16 @@ supply_point_update(struct store *st, int64_t id, int64_t version,
         st,
         "UPDATE supply_points SET prefecture = $1, city = $2, street = $3,"
         " building = $4, room = $5, lat = $6, lng = $7, supply_kind = $8,"
-        " route = $9, route_order = $10, billing_group = $11,"
-        " updated_at = $12, version = version + 1"
-        " WHERE id = $13 AND version = $14",
+        " route = $9, route_order = $10, billing_group = $11, notes = $12,"
+        " updated_at = $13, version = version + 1"
+        " WHERE id = $14 AND version = $15",
         &s);
     if (rc)
         return rc;
     rc = bind_rec(s, 1, supply_point_fields, rec);
-    if (!rc && !(rc = stmt_bind_text(s, 12, now)) &&
-        !(rc = stmt_bind_int(s, 13, id)))
-        rc = stmt_bind_int(s, 14, version);
+    if (!rc && !(rc = stmt_bind_text(s, 13, now)) &&
+        !(rc = stmt_bind_int(s, 14, id)))
+        rc = stmt_bind_int(s, 15, version);
     rc = finish(s, rc, NULL);
     if (!rc && store_changes(st) != 1)
         rc = err_fail(ERR_CUSTOMER_VERSION_CONFLICT, "supply point changed");

@@ -115,6 +115,8 @@ const struct target import_targets[] = {
      A("順番", "検針順", "検針順番", "順路順", "point.route_order")},
     {"point.billing_group", "締め日", T_POINT, V_CLOSING, NULL,
      A("締め日", "締日", "検針締日", "point.billing_group")},
+    {"point.notes", "検針メモ", T_POINT, V_NOTE, NULL,
+     A("検針メモ", "検針注意", "注意事項", "供給地点メモ", "point.notes")},
     {"moved_in", "入居日", T_MOVED_IN, V_DATE, NULL,
      A("入居日", "使用開始日", "開始日", "moved_in")},
     {NULL, NULL, 0, 0, NULL, NULL},
@@ -144,6 +146,7 @@ const char *const import_target_names[] = {
     "point.route",
     "point.route_order",
     "point.billing_group",
+    "point.notes",
     "moved_in",
     NULL,
 };
