@@ -10,9 +10,17 @@ const char *const role_names[] = {"admin",    "office", "reader",
                                   "delivery", "safety", "accountant",
                                   "readonly", NULL};
 
-const char *const perm_names[] = {
-    "users.read",      "users.write",    "audit.read",       "customers.read",
-    "customers.write", "customers.bank", "customers.export", NULL};
+const char *const perm_names[] = {"users.read",
+                                  "users.write",
+                                  "audit.read",
+                                  "customers.read",
+                                  "customers.write",
+                                  "customers.bank",
+                                  "customers.export",
+                                  "readings.read",
+                                  "readings.write",
+                                  "readings.manage",
+                                  NULL};
 
 bool
 perm_known(const char *perm)
@@ -31,14 +39,20 @@ static const struct {
     {"office", "事務",
      (const char *const[]){"users.read", "audit.read", "customers.read",
                            "customers.write", "customers.bank",
-                           "customers.export", NULL}},
-    {"reader", "検針員", (const char *const[]){"customers.read", NULL}},
-    {"delivery", "配送員", (const char *const[]){"customers.read", NULL}},
-    {"safety", "保安", (const char *const[]){"customers.read", NULL}},
+                           "customers.export", "readings.read",
+                           "readings.write", "readings.manage", NULL}},
+    {"reader", "検針員",
+     (const char *const[]){"customers.read", "readings.read", "readings.write",
+                           NULL}},
+    {"delivery", "配送員",
+     (const char *const[]){"customers.read", "readings.read", NULL}},
+    {"safety", "保安",
+     (const char *const[]){"customers.read", "readings.read", NULL}},
     {"accountant", "経理",
      (const char *const[]){"audit.read", "customers.read", "customers.bank",
-                           "customers.export", NULL}},
-    {"readonly", "閲覧のみ", (const char *const[]){"customers.read", NULL}},
+                           "customers.export", "readings.read", NULL}},
+    {"readonly", "閲覧のみ",
+     (const char *const[]){"customers.read", "readings.read", NULL}},
 };
 
 #define NROLES (sizeof(roles) / sizeof(roles[0]))

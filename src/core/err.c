@@ -126,6 +126,27 @@ static const struct err_row rows[] = {
      "列の対応付けが正しくありません"},
     {ERR_IMPORT_ROWS, "import.rows_invalid", 422,
      "エラーのある行があるため、取り込みを行いませんでした"},
+    {ERR_PERIOD_NOT_FOUND, "metering.period_not_found", 404,
+     "検針月が見つかりません"},
+    {ERR_PERIOD_CLOSED, "metering.period_closed", 409,
+     "この検針月は締め済みです。訂正は請求の訂正から行ってください"},
+    {ERR_PERIOD_EXISTS, "metering.period_exists", 409,
+     "この順路の検針月は既に開始されています"},
+    {ERR_READING_NOT_FOUND, "metering.reading_not_found", 404,
+     "検針データが見つかりません"},
+    {ERR_READING_CONFLICT, "metering.reading_conflict", 409,
+     "同じメーター・検針月に別の指針が登録済みです。事務所の確認待ちになりまし"
+     "た"},
+    {ERR_READING_IMPOSSIBLE, "metering.reading_impossible", 422,
+     "指針が前回より小さいか、メーターの能力を超える使用量です"},
+    {ERR_READING_NO_METER, "metering.no_meter", 409,
+     "この供給地点にはメーターが設置されていません"},
+    {ERR_IDEMPOTENCY_MISMATCH, "metering.idempotency_mismatch", 422,
+     "同じ送信キーで別の内容が送られました"},
+    {ERR_CONFLICT_NOT_FOUND, "metering.conflict_not_found", 404,
+     "確認待ちの指針が見つかりません"},
+    {ERR_INTERNAL_AUTH, "internal.unauthorized", 401,
+     "内部連携の認証に失敗しました"},
 };
 
 static const struct err_row *

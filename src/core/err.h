@@ -13,7 +13,8 @@
  *   400–499  identity and access (auth)
  *   500–599  audit
  *   600–699  customers (顧客台帳) and supply points
- *   700–     later modules take the next ranges
+ *   700–799  meter reading (検針)
+ *   800–     later modules take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -92,6 +93,17 @@ enum err {
     ERR_IMPORT_FORMAT = 621,    /* not CSV/XLSX as described (quotes...) */
     ERR_IMPORT_MAPPING = 622,   /* column mapping names unknown things */
     ERR_IMPORT_ROWS = 623,      /* rows failed validation: nothing done */
+    /* meter reading (検針) */
+    ERR_PERIOD_NOT_FOUND = 700,     /* no such reading period */
+    ERR_PERIOD_CLOSED = 701,        /* the period is closed (billed) */
+    ERR_PERIOD_EXISTS = 702,        /* route already has that month */
+    ERR_READING_NOT_FOUND = 703,    /* no such reading */
+    ERR_READING_CONFLICT = 704,     /* a different value is already there */
+    ERR_READING_IMPOSSIBLE = 705,   /* negative usage, over capacity... */
+    ERR_READING_NO_METER = 706,     /* no meter installed at the point */
+    ERR_IDEMPOTENCY_MISMATCH = 707, /* key reused with another request */
+    ERR_CONFLICT_NOT_FOUND = 708,   /* no such open reading conflict */
+    ERR_INTERNAL_AUTH = 709,        /* internal endpoint: bad credentials */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

@@ -22,6 +22,7 @@ extern const struct migration audit_tenant_migrations[];
 extern const struct migration auth_platform_migrations[];
 extern const struct migration auth_tenant_migrations[];
 extern const struct migration customers_tenant_migrations[];
+extern const struct migration metering_tenant_migrations[];
 
 const struct migration *const schema_platform[] = {
     tenants_platform_migrations,
@@ -35,5 +36,6 @@ const struct migration *const schema_tenant[] = {
     audit_tenant_migrations,
     auth_tenant_migrations,
     customers_tenant_migrations,
+    metering_tenant_migrations,
     NULL,
 };
