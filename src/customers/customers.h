@@ -115,6 +115,11 @@ enum err supply_point_update(struct store *st, int64_t id, int64_t version,
  * occupant's move-in; ERR_CUSTOMER_NOT_FOUND for an unknown customer. */
 enum err supply_point_move(struct store *st, int64_t id, int64_t customer_id,
                            const char *date);
+/* Move customer_id into a point that has never been occupied (created in
+ * the same transaction, e.g. by an import): no one to move out, no checks
+ * beyond the foreign keys. */
+enum err supply_point_first_move_in(struct store *st, int64_t id,
+                                    int64_t customer_id, const char *date);
 
 /* --- equipment.c, equipment_store.c: what hangs off a supply point ---- */
 
@@ -345,6 +350,9 @@ enum err search_doc_add(struct buf *doc, enum search_field field,
 /* The key of a folded name or kana: past a leading legal form (株式会社,
  * (有), カブシキガイシャ…) unless nothing would be left. */
 const char *search_key(const char *folded);
+/* The key (customers.name_key / kana_key) of a name or kana as typed:
+ * folded, past a legal form; "" when it cannot be folded. */
+void search_key_of(const char *text, char *key, size_t cap);
 /* Copy the ASCII digits of in to out (cap bytes; in == out is fine);
  * returns how many. */
 size_t search_digits(const char *in, char *out, size_t cap);
@@ -366,13 +374,15 @@ enum err customer_search_refresh_point(struct store *st, int64_t point_id);
  * import or a restore), in one pass; inside the caller's transaction. */
 enum err customer_search_rebuild(struct store *st);
 /*
- * Bulk writes (取込): after customer_search_defer(), refreshes on this
+ * Bulk writes (取込): after customer_search_defer(new_only), refreshes on this
  * thread only note the customer; customer_search_flush(st) then refreshes
  * each noted customer once (call it inside the transaction, before the
  * commit) and stops deferring. After a failure, customer_search_discard()
  * forgets the notes instead.
  */
-void customer_search_defer(void);
+/* new_only: every customer noted is new (no index rows yet), so the
+ * flush inserts without first removing old rows (a bulk import). */
+void customer_search_defer(bool new_only);
 enum err customer_search_flush(struct store *st);
 void customer_search_discard(void);
 /*

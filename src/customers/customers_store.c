@@ -32,8 +32,8 @@ bind_rec(struct stmt *s, int first, const struct cfield *fields,
         json_t *v = json_object_get(rec, fields[i].name);
         if (json_is_integer(v))
             rc = stmt_bind_int(s, first + i, json_integer_value(v));
-        else if (json_is_string(v))
-            rc = stmt_bind_text(s, first + i, json_string_value(v));
+        else if (json_is_string(v)) /* rec outlives the statement's step */
+            rc = stmt_bind_text_ref(s, first + i, json_string_value(v));
         else
             rc = stmt_bind_null(s, first + i);
     }
@@ -56,16 +56,16 @@ read_rec(struct stmt *s, int first, const struct cfield *fields, json_t *out)
     }
 }
 
-/* Step a bound write to its end; *id gets column 0 when it returns a row. */
+/* Step a bound write to its end; *id gets the new rowid of an INSERT. */
 static enum err
-finish(struct stmt *s, enum err rc, int64_t *id)
+finish(struct store *st, struct stmt *s, enum err rc, int64_t *id)
 {
     bool row = false;
     if (!rc)
         rc = stmt_step(s, &row);
-    if (!rc && id)
-        *id = row ? stmt_int(s, 0) : 0;
     stmt_done(s);
+    if (!rc && id)
+        *id = store_last_id(st);
     return rc;
 }
 
@@ -98,15 +98,21 @@ customer_insert(struct store *st, const json_t *rec, int64_t *id)
         st,
         "INSERT INTO customers (number, name, kana, kind, phone1, phone2,"
         " email, postal_code, prefecture, address, notes, created_at,"
-        " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-        " $12, $12) RETURNING id",
+        " updated_at, name_key, kana_key) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " $8, $9, $10, $11, $12, $12, $13, $14)",
         &s);
     if (rc)
         return rc;
+    char name_key[512], kana_key[512]; /* search keys, set once here */
+    search_key_of(json_string_value(json_object_get(rec, "name")), name_key,
+                  sizeof(name_key));
+    search_key_of(json_string_value(json_object_get(rec, "kana")), kana_key,
+                  sizeof(kana_key));
     rc = bind_rec(s, 1, customer_fields, rec);
-    if (!rc)
-        rc = stmt_bind_text(s, 12, now);
-    rc = finish(s, rc, id);
+    if (!rc && !(rc = stmt_bind_text(s, 12, now)) &&
+        !(rc = stmt_bind_text(s, 13, name_key)))
+        rc = stmt_bind_text(s, 14, kana_key);
+    rc = finish(st, s, rc, id);
     if (rc == ERR_STORE_CONSTRAINT)
         return err_fail(ERR_CUSTOMER_NUMBER_TAKEN, "number %s is taken",
                         json_string_value(json_object_get(rec, "number")));
@@ -151,7 +157,7 @@ customer_update(struct store *st, int64_t id, int64_t version,
     if (!rc && !(rc = stmt_bind_text(s, 12, now)) &&
         !(rc = stmt_bind_int(s, 13, id)))
         rc = stmt_bind_int(s, 14, version);
-    rc = finish(s, rc, NULL);
+    rc = finish(st, s, rc, NULL);
     if (rc == ERR_STORE_CONSTRAINT)
         return err_fail(ERR_CUSTOMER_NUMBER_TAKEN, "number is taken");
     if (!rc && store_changes(st) != 1)
@@ -488,14 +494,14 @@ supply_point_insert(struct store *st, const json_t *rec, int64_t *id)
         "INSERT INTO supply_points (prefecture, city, street, building, room,"
         " lat, lng, supply_kind, route, route_order, billing_group, notes,"
         " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9, $10, $11, $12, $13, $13) RETURNING id",
+        " $9, $10, $11, $12, $13, $13)",
         &s);
     if (rc)
         return rc;
     rc = bind_rec(s, 1, supply_point_fields, rec);
     if (!rc)
         rc = stmt_bind_text(s, 13, now);
-    return finish(s, rc, id);
+    return finish(st, s, rc, id);
 }
 
 /* The point's occupancies, newest move-in first. */
@@ -573,29 +579,49 @@ supply_point_update(struct store *st, int64_t id, int64_t version,
     if (!rc && !(rc = stmt_bind_text(s, 13, now)) &&
         !(rc = stmt_bind_int(s, 14, id)))
         rc = stmt_bind_int(s, 15, version);
-    rc = finish(s, rc, NULL);
+    rc = finish(st, s, rc, NULL);
     if (!rc && store_changes(st) != 1)
         rc = err_fail(ERR_CUSTOMER_VERSION_CONFLICT, "supply point changed");
     return rc ? rc : customer_search_refresh_point(st, id);
 }
 
-/* The current occupancy of point id: *occ = 0 when vacant. */
+/* The current occupancy of point id: *occ = 0 when vacant; *occupant its
+ * customer. */
 static enum err
-current_occupancy(struct store *st, int64_t id, int64_t *occ, char moved_in[11])
+current_occupancy(struct store *st, int64_t id, int64_t *occ, int64_t *occupant,
+                  char moved_in[11])
 {
     struct stmt *s;
     bool row = false;
-    *occ = 0;
+    *occ = *occupant = 0;
     enum err rc = store_query(st, &s,
-                              "SELECT id, moved_in FROM occupancy"
+                              "SELECT id, customer_id, moved_in FROM occupancy"
                               " WHERE supply_point_id = $1"
                               " AND moved_out IS NULL",
                               "i", id);
     if (!rc && !(rc = stmt_step(s, &row)) && row) {
         *occ = stmt_int(s, 0);
-        snprintf(moved_in, 11, "%s", stmt_text(s, 1));
+        *occupant = stmt_int(s, 1);
+        snprintf(moved_in, 11, "%s", stmt_text(s, 2));
     }
     stmt_done(s);
+    return rc;
+}
+
+/* ERR_CUSTOMER_NOT_FOUND unless customer id exists. */
+static enum err
+customer_exists(struct store *st, int64_t id)
+{
+    struct stmt *s;
+    bool row = false;
+    enum err rc =
+        store_query(st, &s, "SELECT 1 FROM customers WHERE id = $1", "i", id);
+    if (!rc)
+        rc = stmt_step(s, &row);
+    stmt_done(s);
+    if (!rc && !row)
+        rc =
+            err_fail(ERR_CUSTOMER_NOT_FOUND, "no customer %lld", (long long)id);
     return rc;
 }
 
@@ -603,12 +629,10 @@ enum err
 supply_point_move(struct store *st, int64_t id, int64_t customer_id,
                   const char *date)
 {
-    json_t *c;
-    int64_t occ;
+    int64_t occ, prev;
     char moved_in[11];
-    enum err rc = customer_get(st, customer_id, &c);
-    json_decref(c);
-    if (rc || (rc = current_occupancy(st, id, &occ, moved_in)))
+    enum err rc = customer_exists(st, customer_id);
+    if (rc || (rc = current_occupancy(st, id, &occ, &prev, moved_in)))
         return rc;
     if (occ && strcmp(date, moved_in) < 0)
         return err_fail(ERR_CUSTOMER_MOVE_DATE,
@@ -618,9 +642,20 @@ supply_point_move(struct store *st, int64_t id, int64_t customer_id,
                                " WHERE id = $2",
                                "ti", date, occ)))
         return rc;
-    rc = store_run(st,
-                   "INSERT INTO occupancy (supply_point_id, customer_id,"
-                   " moved_in) VALUES ($1, $2, $3)",
-                   "iit", id, customer_id, date);
-    return rc ? rc : customer_search_refresh_point(st, id);
+    /* the point's address leaves the previous occupant's search document
+     * and joins the newcomer's; nobody else's changes */
+    if (prev && (rc = customer_search_refresh(st, prev)))
+        return rc;
+    return supply_point_first_move_in(st, id, customer_id, date);
+}
+
+enum err
+supply_point_first_move_in(struct store *st, int64_t id, int64_t customer_id,
+                           const char *date)
+{
+    enum err rc = store_run(st,
+                            "INSERT INTO occupancy (supply_point_id,"
+                            " customer_id, moved_in) VALUES ($1, $2, $3)",
+                            "iit", id, customer_id, date);
+    return rc ? rc : customer_search_refresh(st, customer_id);
 }

@@ -11,17 +11,21 @@
  * customer before the commit. A dry run does the same checks without a
  * transaction and writes nothing.
  */
+#include "core/xalloc.h"
 #include "customers/customers.h"
 #include "customers/import_int.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct run {
     struct store *st;
     struct import *im;
-    bool writing; /* a real run with no error so far */
+    pthread_mutex_t *job_mu; /* held while touching im (see all_rows) */
+    bool writing;            /* a real run with no error so far */
     size_t customers, points;
 };
 
@@ -29,9 +33,11 @@ struct run {
 static void
 row_taken(struct run *r, struct import_row *row)
 {
+    pthread_mutex_lock(r->job_mu);
     import_error(r->im, row->line, "number", "taken",
                  "この顧客番号は既に台帳に登録されています");
     import_row_failed(r->im, row);
+    pthread_mutex_unlock(r->job_mu);
     r->writing = false;
 }
 
@@ -49,7 +55,7 @@ row_insert(struct run *r, struct import_row *row)
         rc = customer_set_status(r->st, id, row->status);
     if (!rc && row->point &&
         !(rc = supply_point_insert(r->st, row->point, &point))) {
-        rc = supply_point_move(r->st, point, id, row->moved_in);
+        rc = supply_point_first_move_in(r->st, point, id, row->moved_in);
         r->points++;
     }
     r->customers++; /* customer_insert and the move noted the search
@@ -75,17 +81,122 @@ row_store(struct run *r, struct import_row *row)
     return rc;
 }
 
+/*
+ * The rows go through two threads on a real run: a reader (parse, fold,
+ * check: no store) fills a ring of PIPE_SLOTS rows ahead of the writer
+ * (this thread: the inserts), so on a machine with two cores the checks
+ * cost no wall time. The job (struct import: counters, error list) is
+ * touched by both, always under job_mu; a row belongs to one thread at a
+ * time, handed over under ring_mu.
+ */
+#define PIPE_SLOTS 256
+
+struct pipe {
+    pthread_mutex_t ring_mu, job_mu;
+    pthread_cond_t changed;
+    struct import *im;
+    struct import_row slot[PIPE_SLOTS];
+    size_t head, count; /* the writer takes slot[head] */
+    bool eof, stop;     /* reader done; writer gave up */
+    enum err rc;        /* the reader's failure */
+    char detail[256];   /* its err_detail(), for the writer's thread */
+};
+
+static void *
+pipe_reader(void *arg)
+{
+    struct pipe *p = arg;
+    size_t tail = 0;
+    for (;;) {
+        bool got = false;
+        pthread_mutex_lock(&p->ring_mu);
+        while (p->count == PIPE_SLOTS && !p->stop)
+            pthread_cond_wait(&p->changed, &p->ring_mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->ring_mu);
+        if (stop)
+            break;
+        pthread_mutex_lock(&p->job_mu);
+        enum err rc = import_next(p->im, &p->slot[tail], &got);
+        if (rc)
+            snprintf(p->detail, sizeof(p->detail), "%s", err_detail());
+        pthread_mutex_unlock(&p->job_mu);
+        pthread_mutex_lock(&p->ring_mu);
+        p->rc = rc;
+        p->eof = rc || !got;
+        p->count += got && !rc;
+        if (p->count <= 1 || p->eof) /* the writer may be waiting */
+            pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->ring_mu);
+        if (rc || !got)
+            break;
+        tail = (tail + 1) % PIPE_SLOTS;
+    }
+    return NULL;
+}
+
+/* The next checked row for the writer; NULL at the end. */
+static struct import_row *
+pipe_take(struct pipe *p)
+{
+    pthread_mutex_lock(&p->ring_mu);
+    while (!p->count && !p->eof)
+        pthread_cond_wait(&p->changed, &p->ring_mu);
+    struct import_row *row = p->count ? &p->slot[p->head] : NULL;
+    pthread_mutex_unlock(&p->ring_mu);
+    return row;
+}
+
+/* The writer is done with the row at head: back to the reader. */
+static void
+pipe_give_back(struct pipe *p)
+{
+    pthread_mutex_lock(&p->ring_mu);
+    p->head = (p->head + 1) % PIPE_SLOTS;
+    if (p->count-- == PIPE_SLOTS) /* the reader may be waiting */
+        pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->ring_mu);
+}
+
+static enum err
+pipe_write_all(struct run *r, struct pipe *p)
+{
+    struct import_row *row;
+    enum err rc = ERR_OK;
+    while (!rc && (row = pipe_take(p))) {
+        rc = row_store(r, row);
+        pipe_give_back(p);
+    }
+    pthread_mutex_lock(&p->ring_mu);
+    p->stop = true; /* on a store failure the reader must not wait */
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->ring_mu);
+    return rc;
+}
+
 /* Every row through the checks (and, while writing, into the store). */
 static enum err
 all_rows(struct run *r)
 {
-    struct import_row row = {0};
-    bool got;
-    enum err rc;
-    while (!(rc = import_next(r->im, &row, &got)) && got)
-        if ((rc = row_store(r, &row)))
-            break;
-    import_row_clear(&row);
+    struct pipe *p = xcalloc(1, sizeof(*p));
+    pthread_t reader;
+    p->im = r->im;
+    r->job_mu = &p->job_mu;
+    pthread_mutex_init(&p->ring_mu, NULL);
+    pthread_mutex_init(&p->job_mu, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    if (pthread_create(&reader, NULL, pipe_reader, p) != 0)
+        abort(); /* out of threads: as out of memory */
+    enum err rc = pipe_write_all(r, p);
+    pthread_join(reader, NULL);
+    if (!rc && p->rc)
+        rc = err_fail(p->rc, "%s", p->detail);
+    for (size_t i = 0; i < PIPE_SLOTS; i++)
+        import_row_clear(&p->slot[i]);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->job_mu);
+    pthread_mutex_destroy(&p->ring_mu);
+    free(p);
     if (rc == ERR_IMPORT_FORMAT) /* fatal CSV error, in the list too */
         r->writing = false;
     return rc;
@@ -146,7 +257,7 @@ enum err
 import_run(struct store *st, struct import *im, bool dry_run,
            import_audit_fn audit, void *arg, json_t **summary)
 {
-    struct run r = {st, im, !dry_run, 0, 0};
+    struct run r = {.st = st, .im = im, .writing = !dry_run};
     enum err rc = ERR_OK;
     *summary = NULL;
     if (!dry_run &&
@@ -155,7 +266,7 @@ import_run(struct store *st, struct import *im, bool dry_run,
         return rc;
     }
     if (!dry_run)
-        customer_search_defer();
+        customer_search_defer(true); /* every row is a new customer */
     rc = all_rows(&r);
     bool clean = !rc && im->nerrors == 0 && im->rows > 0;
     if (!dry_run && clean)

@@ -265,6 +265,17 @@ search_key(const char *folded)
     return folded + legal_form_len(folded, strlen(folded));
 }
 
+void
+search_key_of(const char *text, char *key, size_t cap)
+{
+    if (!text || search_normalize(text, key, cap) != ERR_OK) {
+        *key = '\0';
+        return;
+    }
+    const char *k = search_key(key);
+    memmove(key, k, strlen(k) + 1);
+}
+
 /* Does section s (n bytes, without its tag) hold q? */
 static bool
 section_has(const char *s, size_t n, const char *q, bool prefix)

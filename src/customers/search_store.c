@@ -44,12 +44,14 @@ struct entry {
 struct batch {
     struct entry *e;
     size_t n, cap;
-    bool fresh; /* the index was emptied: nothing to replace */
+    bool fresh;      /* the index was emptied: nothing to replace */
+    bool keys_saved; /* customer_insert stored name_key/kana_key */
 };
 
 /* Ids noted while deferred (per thread). */
 static _Thread_local struct {
     bool on;
+    bool new_only; /* every noted customer is new: nothing to replace */
     int64_t *ids;
     size_t n, cap;
 } pending;
@@ -146,7 +148,13 @@ point_read(struct entry *e, struct stmt *s)
         part[i] = stmt_text(s, 1 + i) ? stmt_text(s, 1 + i) : "";
     snprintf(addr, sizeof(addr), "%s%s%s%s%s", part[0], part[1], part[2],
              part[3], part[4]);
-    enum err rc = search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
+    enum err rc = ERR_OK;
+    char folded[KEY_MAX];
+    /* Most customers are billed at the point they live at: an address the
+     * document already holds adds nothing but index work. */
+    if (search_normalize(addr, folded, sizeof(folded)) != ERR_OK ||
+        !strstr(buf_str(&e->doc), folded))
+        rc = search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
     return rc ? rc : search_doc_add(&e->doc, SEARCH_METER, stmt_text(s, 6));
 }
 
@@ -194,12 +202,15 @@ forget(struct store *st, int64_t id)
 }
 
 static enum err
-entry_write(struct store *st, const struct entry *e, bool fresh)
+entry_write(struct store *st, const struct entry *e, const struct batch *b)
 {
-    enum err rc = store_run(st,
-                            "UPDATE customers SET name_key = $1, kana_key = $2"
-                            " WHERE id = $3",
-                            "tti", e->name_key, e->kana_key, e->id);
+    bool fresh = b->fresh;
+    enum err rc = ERR_OK;
+    if (!b->keys_saved)
+        rc = store_run(st,
+                       "UPDATE customers SET name_key = $1, kana_key = $2"
+                       " WHERE id = $3",
+                       "tti", e->name_key, e->kana_key, e->id);
     if (!rc && !fresh)
         rc = store_run(st, "DELETE FROM customer_phones WHERE customer_id = $1",
                        "i", e->id);
@@ -209,7 +220,12 @@ entry_write(struct store *st, const struct entry *e, bool fresh)
                            "INSERT OR IGNORE INTO customer_phones (digits,"
                            " customer_id) VALUES ($1, $2)",
                            "ti", e->phone[i], e->id);
-    if (!rc)
+    if (!rc && fresh) /* nothing to replace: a plain insert is cheaper */
+        rc = store_run(st,
+                       "INSERT INTO customer_search (rowid, doc)"
+                       " VALUES ($1, $2)",
+                       "it", e->id, buf_str(&e->doc));
+    else if (!rc)
         rc = store_run(st,
                        "INSERT OR REPLACE INTO customer_search (rowid, doc)"
                        " VALUES ($1, $2)",
@@ -227,7 +243,7 @@ index_range(struct store *st, struct batch *b, int64_t first, int64_t last,
     if (!rc)
         rc = read_points(st, b);
     for (size_t i = 0; !rc && i < b->n; i++)
-        rc = entry_write(st, &b->e[i], b->fresh);
+        rc = entry_write(st, &b->e[i], b);
     *next = b->n ? b->e[b->n - 1].id + 1 : 0;
     return rc;
 }
@@ -239,6 +255,7 @@ batch_init(struct batch *b, size_t cap, bool fresh)
     b->n = 0;
     b->cap = cap;
     b->fresh = fresh;
+    b->keys_saved = false;
     for (size_t i = 0; i < cap; i++)
         buf_init(&b->e[i].doc, DOC_MAX);
 }
@@ -329,9 +346,10 @@ customer_search_rebuild(struct store *st)
 }
 
 void
-customer_search_defer(void)
+customer_search_defer(bool new_only)
 {
     pending.on = true;
+    pending.new_only = new_only;
 }
 
 void
@@ -357,8 +375,9 @@ customer_search_flush(struct store *st)
     size_t i = 0;
     pending.on = false;
     qsort(pending.ids, pending.n, sizeof(int64_t), cmp_id);
-    batch_init(&b, BATCH, false);
-    while (!rc && i < pending.n) { /* runs of consecutive ids */
+    batch_init(&b, BATCH, pending.new_only);
+    b.keys_saved = pending.new_only; /* new rows: customer_insert set them */
+    while (!rc && i < pending.n) {   /* runs of consecutive ids */
         size_t j = i + 1;
         while (j < pending.n && j - i < BATCH &&
                pending.ids[j] <= pending.ids[j - 1] + 1)

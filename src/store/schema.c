@@ -32,10 +32,7 @@ const struct migration *const schema_platform[] = {
 };
 
 const struct migration *const schema_tenant[] = {
-    store_tenant_migrations,
-    audit_tenant_migrations,
-    auth_tenant_migrations,
-    customers_tenant_migrations,
-    metering_tenant_migrations,
-    NULL,
+    store_tenant_migrations,    audit_tenant_migrations,
+    auth_tenant_migrations,     customers_tenant_migrations,
+    metering_tenant_migrations, NULL,
 };

@@ -53,6 +53,9 @@ enum err store_exec(struct store *st, const char *sql);
 /* Bind $n (1-based) to a value. */
 enum err stmt_bind_int(struct stmt *s, int n, int64_t v);
 enum err stmt_bind_text(struct stmt *s, int n, const char *v);
+/* As stmt_bind_text without a copy: v must stay valid and unchanged
+ * until stmt_done() (bulk writes binding values they own). */
+enum err stmt_bind_text_ref(struct stmt *s, int n, const char *v);
 enum err stmt_bind_null(struct stmt *s, int n);
 /* Advance: *row is true while a row is available. */
 enum err stmt_step(struct stmt *s, bool *row);
@@ -71,6 +74,9 @@ void stmt_done(struct stmt *s);
 enum err store_run(struct store *st, const char *sql, const char *types, ...);
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t store_changes(struct store *st);
+/* The rowid of the last successful INSERT on this connection (cheaper than
+ * INSERT … RETURNING, which SQLite runs through a temporary table). */
+int64_t store_last_id(struct store *st);
 /* Prepare sql and bind $1.. as store_run does; the caller steps and calls
  * stmt_done(). */
 enum err store_query(struct store *st, struct stmt **out, const char *sql,

@@ -25,11 +25,16 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+#define STMT_PARAMS_MAX 64 /* $1..$64: far above any statement here */
+
 struct stmt {
     sqlite3_stmt *s;
     struct store *st;
     const char *key; /* the SQL literal's address */
     bool busy;       /* handed out and not yet stmt_done() */
+    /* SQLite's index of $n, worked out once at prepare (binding by name
+     * on every call cost a snprintf and a name search per value). */
+    unsigned char param[STMT_PARAMS_MAX + 1];
 };
 
 struct store {
@@ -132,6 +137,8 @@ store_path(const struct store *st)
     return st->path;
 }
 
+static void param_map(struct stmt *c);
+
 enum err
 store_prepare(struct store *st, const char *sql, struct stmt **out)
 {
@@ -161,6 +168,7 @@ store_prepare(struct store *st, const char *sql, struct stmt **out)
     c->st = st;
     c->key = sql;
     c->busy = true;
+    param_map(c);
     st->cache[st->ncache++] = c;
     *out = c;
     return ERR_OK;
@@ -177,12 +185,25 @@ store_exec(struct store *st, const char *sql)
     return ERR_OK;
 }
 
+/* SQLite's index of $n in s, or 0 (binding 0 answers SQLITE_RANGE). */
 static int
 param_index(struct stmt *s, int n)
 {
-    char name[16];
-    snprintf(name, sizeof(name), "$%d", n);
-    return sqlite3_bind_parameter_index(s->s, name);
+    return n >= 1 && n <= STMT_PARAMS_MAX ? s->param[n] : 0;
+}
+
+/* Fill c->param from the statement's parameter names ("$1", "$12"). */
+static void
+param_map(struct stmt *c)
+{
+    int count = sqlite3_bind_parameter_count(c->s);
+    for (int i = 1; i <= count && i <= 255; i++) {
+        const char *name = sqlite3_bind_parameter_name(c->s, i);
+        char *end;
+        long n = name && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+        if (n >= 1 && n <= STMT_PARAMS_MAX && *end == '\0')
+            c->param[n] = (unsigned char)i;
+    }
 }
 
 static enum err
@@ -209,6 +230,15 @@ stmt_bind_text(struct stmt *s, int n, const char *v)
     return bind_result(
         s, sqlite3_bind_text(s->s, param_index(s, n), v, -1, SQLITE_TRANSIENT),
         n);
+}
+
+enum err
+stmt_bind_text_ref(struct stmt *s, int n, const char *v)
+{
+    if (!v)
+        return stmt_bind_null(s, n);
+    return bind_result(
+        s, sqlite3_bind_text(s->s, param_index(s, n), v, -1, SQLITE_STATIC), n);
 }
 
 enum err
@@ -310,6 +340,12 @@ int64_t
 store_changes(struct store *st)
 {
     return sqlite3_changes64(st->db);
+}
+
+int64_t
+store_last_id(struct store *st)
+{
+    return sqlite3_last_insert_rowid(st->db);
 }
 
 enum err

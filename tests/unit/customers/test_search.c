@@ -436,7 +436,7 @@ test_rebuild_and_deferred_flush_match_refresh(void **state)
     assert_string_equal(before, after);
     assert_string_equal(found(st, "ﾀﾑﾗ"), "1002");
     /* deferred: nothing is indexed until the flush, then all of it */
-    customer_search_defer();
+    customer_search_defer(false);
     add_customer(st, "3001", "山田一", "ヤマダ ハジメ", NULL);
     add_customer(st, "3002", "山田二", "ヤマダ ジ", "0977-00-1234");
     assert_string_equal(found(st, "ヤマダ"), "");
@@ -444,7 +444,7 @@ test_rebuild_and_deferred_flush_match_refresh(void **state)
     assert_string_equal(found(st, "ヤマダ"), "3001,3002");
     assert_string_equal(found(st, "0977001234"), "3002");
     /* after a discard, refreshes happen at once again */
-    customer_search_defer();
+    customer_search_defer(false);
     customer_search_discard();
     add_customer(st, "3003", "山田三", "ヤマダ サブロウ", NULL);
     assert_string_equal(found(st, "山田三"), "3003");
