@@ -57,12 +57,16 @@ content_type(const char *path)
     return "application/octet-stream";
 }
 
-/* Join segments into a relative path; NULL when one is hidden or empty. */
+/* Join segments into a relative path; NULL when one is hidden or empty.
+ * A trailing slash ("/", "/field/") names the folder's index.html. */
 static char *
 join(struct arena *a, char **segs, size_t nsegs)
 {
+    static char index[] = "index.html";
     if (nsegs == 1 && !segs[0][0])
-        return arena_strdup(a, "index.html");
+        return arena_strdup(a, index);
+    if (nsegs > 1 && !segs[nsegs - 1][0])
+        segs[nsegs - 1] = index;
     size_t len = 0;
     for (size_t i = 0; i < nsegs; i++) {
         if (!segs[i][0] || segs[i][0] == '.')

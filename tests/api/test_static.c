@@ -43,6 +43,9 @@ setup(void **state)
     write_file(web, "index.html", "<!doctype html><title>ok</title>");
     write_file(web, "app.js", "export const x = 1;\n");
     write_file(sub, "app.css", "body{}\n");
+    snprintf(sub, sizeof(sub), "%s/field", web);
+    mkdir(sub, 0755);
+    write_file(sub, "index.html", "<!doctype html><title>field</title>");
     write_file(web, ".env", "SECRET=1\n");
     snprintf(outside, sizeof(outside), "%s/outside.txt", srv.dir);
     write_file(srv.dir, "outside.txt", "TOP-SECRET-OUTSIDE\n");
@@ -77,6 +80,13 @@ test_index_is_served_with_csp(void **state)
                            "script-src 'self'"));
     assert_string_equal(http_header(&h, "cache-control"), "no-cache");
     assert_non_null(http_header(&h, "etag"));
+    http_free(&h);
+    http_get(&srv, "/field/", &h); /* a folder's index.html */
+    assert_int_equal(h.status, 200);
+    assert_string_equal(h.body, "<!doctype html><title>field</title>");
+    http_free(&h);
+    http_get(&srv, "/field//", &h); /* an empty segment is still refused */
+    assert_true(h.status == 400 || h.status == 404);
     http_free(&h);
 }
 
