@@ -20,6 +20,8 @@ const char *const perm_names[] = {"users.read",
                                   "readings.read",
                                   "readings.write",
                                   "readings.manage",
+                                  "billing.read",
+                                  "billing.write",
                                   NULL};
 
 bool
@@ -40,7 +42,8 @@ static const struct {
      (const char *const[]){"users.read", "audit.read", "customers.read",
                            "customers.write", "customers.bank",
                            "customers.export", "readings.read",
-                           "readings.write", "readings.manage", NULL}},
+                           "readings.write", "readings.manage", "billing.read",
+                           "billing.write", NULL}},
     {"reader", "検針員",
      (const char *const[]){"customers.read", "readings.read", "readings.write",
                            NULL}},
@@ -50,9 +53,11 @@ static const struct {
      (const char *const[]){"customers.read", "readings.read", NULL}},
     {"accountant", "経理",
      (const char *const[]){"audit.read", "customers.read", "customers.bank",
-                           "customers.export", "readings.read", NULL}},
+                           "customers.export", "readings.read", "billing.read",
+                           "billing.write", NULL}},
     {"readonly", "閲覧のみ",
-     (const char *const[]){"customers.read", "readings.read", NULL}},
+     (const char *const[]){"customers.read", "readings.read", "billing.read",
+                           NULL}},
 };
 
 #define NROLES (sizeof(roles) / sizeof(roles[0]))

@@ -14,7 +14,8 @@
  *   500–599  audit
  *   600–699  customers (顧客台帳) and supply points
  *   700–799  meter reading (検針)
- *   800–     later modules take the next ranges
+ *   800–899  tariffs and billing (料金・請求)
+ *   900–     later modules take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -104,6 +105,15 @@ enum err {
     ERR_IDEMPOTENCY_MISMATCH = 707, /* key reused with another request */
     ERR_CONFLICT_NOT_FOUND = 708,   /* no such open reading conflict */
     ERR_INTERNAL_AUTH = 709,        /* internal endpoint: bad credentials */
+    /* tariffs and billing (料金・請求) */
+    ERR_TARIFF_NOT_FOUND = 800,      /* no such tariff */
+    ERR_TARIFF_INVALID = 801,        /* bands/fees break the tariff rules */
+    ERR_TARIFF_NO_PRICE = 802,       /* no version in force on the date */
+    ERR_INVOICE_NOT_FOUND = 803,     /* no such invoice */
+    ERR_BILLING_RUN_EXISTS = 804,    /* committed already for group+month */
+    ERR_BILLING_RUN_NOT_FOUND = 805, /* no such billing run */
+    ERR_INVOICE_VOID = 806,          /* the invoice was corrected already */
+    ERR_BILLING_NOTHING = 807,       /* nothing to bill for group+month */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

@@ -23,6 +23,7 @@ extern const struct migration auth_platform_migrations[];
 extern const struct migration auth_tenant_migrations[];
 extern const struct migration customers_tenant_migrations[];
 extern const struct migration metering_tenant_migrations[];
+extern const struct migration billing_tenant_migrations[];
 
 const struct migration *const schema_platform[] = {
     tenants_platform_migrations,
@@ -31,8 +32,15 @@ const struct migration *const schema_platform[] = {
     NULL,
 };
 
+/* One list per line (clang-format off keeps it so). */
+// clang-format off
 const struct migration *const schema_tenant[] = {
-    store_tenant_migrations,    audit_tenant_migrations,
-    auth_tenant_migrations,     customers_tenant_migrations,
-    metering_tenant_migrations, NULL,
+    store_tenant_migrations,
+    audit_tenant_migrations,
+    auth_tenant_migrations,
+    customers_tenant_migrations,
+    metering_tenant_migrations,
+    billing_tenant_migrations,
+    NULL,
 };
+// clang-format on

@@ -95,6 +95,14 @@ static const enum err all_errors[] = {
     ERR_IDEMPOTENCY_MISMATCH,
     ERR_CONFLICT_NOT_FOUND,
     ERR_INTERNAL_AUTH,
+    ERR_TARIFF_NOT_FOUND,
+    ERR_TARIFF_INVALID,
+    ERR_TARIFF_NO_PRICE,
+    ERR_INVOICE_NOT_FOUND,
+    ERR_BILLING_RUN_EXISTS,
+    ERR_BILLING_RUN_NOT_FOUND,
+    ERR_INVOICE_VOID,
+    ERR_BILLING_NOTHING,
 };
 
 #define NERRORS (sizeof(all_errors) / sizeof(all_errors[0]))
