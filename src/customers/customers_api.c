@@ -21,16 +21,21 @@
  * The generic record handlers (read, PATCH with If-Match, history) live in
  * records_api.c. A move ends the point's open contract on the day before
  * the move date (contract dates are inclusive) and, when the body carries
- * "contract", opens the newcomer's from the move date: occupancy, both
- * contracts, their history rows and one audit entry per change commit in
- * one transaction. Supply-point edits and moves are kept in
- * record_history ("supply_point"); customers in customer_history.
+ * "contract", opens the newcomer's from the move date; when it carries
+ * "reading": {"index"} (転居時検針), the meter is read on the move date
+ * for both (a move_out reading for the leaving occupant, a move_in for
+ * the newcomer: metering.h), so the period's usage splits between the two
+ * contracts. Occupancy, contracts, readings, their history rows and one
+ * audit entry per change commit in one transaction. Supply-point edits
+ * and moves are kept in record_history ("supply_point"); customers in
+ * customer_history.
  */
 #include "auth/auth.h"
 #include "core/timeutil.h"
 #include "customers/customers.h"
 #include "customers/records_api.h"
 #include "http/http.h"
+#include "metering/metering.h"
 #include "store/store.h"
 
 #include <inttypes.h>
@@ -323,7 +328,25 @@ struct move {
     const char *date;
     bool close_current;
     json_t *contract; /* the newcomer's contract (checked), or NULL */
+    bool has_reading; /* 転居時検針: the index read on the move date */
+    int64_t index_tenths;
 };
+
+/* "reading": {"index": "1234.5"} — the meter read on the move date; its
+ * field errors are named "reading.<field>". */
+static void
+check_move_reading(const json_t *b, struct move *m, struct jcheck *k)
+{
+    json_t *rd = json_object_get(b, "reading");
+    m->has_reading = rd && !json_is_null(rd);
+    if (!m->has_reading)
+        return;
+    if (!json_is_object(rd) || json_object_size(rd) != 1 ||
+        equipment_tenths_parse(json_object_get(rd, "index"), &m->index_tenths))
+        jcheck_add(k, "reading.index", "format",
+                   "転居時の指針を 0.1 m³ 単位の数値（例: 1234.5）で"
+                   "指定してください");
+}
 
 /* The newcomer's contract starts on the move date, for the newcomer;
  * its field errors are named "contract.<field>". */
@@ -352,7 +375,8 @@ static enum err
 read_move(struct req *r, struct move *m)
 {
     static const char *const allowed[] = {
-        "customer_id", "date", "previous_moves_out", "contract", NULL};
+        "customer_id", "date",    "previous_moves_out",
+        "contract",    "reading", NULL};
     json_t *b, *pm, *c;
     struct jcheck k;
     bool present;
@@ -378,6 +402,7 @@ read_move(struct req *r, struct move *m)
     m->close_current = !pm || json_is_true(pm);
     if (c && !json_is_null(c) && !m->contract)
         jcheck_add(&k, "contract", "type", "オブジェクトで指定してください");
+    check_move_reading(b, m, &k);
     if (m->contract && jcheck_ok(&k))
         check_move_contract(m, &k);
     if (!jcheck_ok(&k))
@@ -449,6 +474,44 @@ end_open_contract(struct req *r, int64_t point, const char *date)
     return rc;
 }
 
+/* One move reading (kind move_out or move_in) and its audit entry. */
+static enum err
+move_reading(struct req *r, int64_t id, const struct move *m, const char *kind)
+{
+    struct auth_ctx *a = auth_ctx(r);
+    struct reading_in in = {id,       m->date, m->index_tenths, kind,
+                            "office", NULL,    a->actor};
+    struct reading_out out;
+    char target[48], idx[24];
+    enum err rc = reading_record(a->st, &in, &out);
+    if (!rc && out.outcome == READING_CONFLICT)
+        rc = err_fail(ERR_READING_CONFLICT,
+                      "%s の転居時検針に別の指針が登録されています", m->date);
+    if (rc || out.outcome == READING_DUPLICATE)
+        return rc;
+    record_target(target, sizeof(target), "reading", out.id);
+    equipment_tenths_format(m->index_tenths, idx);
+    return auth_audit(r, a->st, NULL, "reading.record", target,
+                      json_pack("{s:I, s:s, s:s, s:s, s:s}", "supply_point_id",
+                                (json_int_t)id, "read_on", m->date, "index",
+                                idx, "kind", kind, "outcome",
+                                reading_outcome_name(out.outcome)));
+}
+
+/* 転居時検針: the leaving occupant's last reading and the newcomer's
+ * first, same date and index, so the period's usage splits between the
+ * two contracts. Recorded before the occupancy changes hands. */
+static enum err
+move_readings(struct req *r, int64_t id, const struct move *m, int64_t prev)
+{
+    enum err rc = ERR_OK;
+    if (!m->has_reading)
+        return ERR_OK;
+    if (prev)
+        rc = move_reading(r, id, m, "move_out");
+    return rc ? rc : move_reading(r, id, m, "move_in");
+}
+
 static enum err
 move_in_tx(struct req *r, int64_t id, const struct move *m)
 {
@@ -464,7 +527,9 @@ move_in_tx(struct req *r, int64_t id, const struct move *m)
         return err_fail(ERR_CONFLICT, "the supply point is occupied");
     if (prev == m->customer_id)
         return err_fail(ERR_CONFLICT, "the customer already lives here");
-    if (!(rc = move_occupant(r, id, m, prev)))
+    if (!(rc = move_readings(r, id, m, prev)))
+        rc = move_occupant(r, id, m, prev);
+    if (!rc)
         rc = end_open_contract(r, id, m->date);
     if (!rc && m->contract)
         rc = record_create_in_tx(r, &contract_kind, id, m->contract, &contract);

@@ -17,6 +17,7 @@
 #include "core/timeutil.h"
 #include "customers/import.h"
 #include "customers/import_cli.h"
+#include "metering/readings_import_cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -220,15 +221,19 @@ int
 import_main(int argc, char **argv)
 {
     if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
-        fprintf(argc < 1 ? stderr : stdout,
-                "usage: pilotlight import customers FILE --tenant CODE "
-                "[options]\n\n"
-                "  customers   import the customer ledger from CSV\n\n"
-                "`pilotlight import customers --help` lists the options.\n");
+        fprintf(
+            argc < 1 ? stderr : stdout,
+            "usage: pilotlight import customers|readings FILE --tenant CODE "
+            "[options]\n\n"
+            "  customers   import the customer ledger from CSV\n"
+            "  readings    import meter readings (検針値) from CSV\n\n"
+            "`pilotlight import KIND --help` lists the options.\n");
         return argc < 1 ? 2 : 0;
     }
     if (!strcmp(argv[0], "customers"))
         return cmd_customers(argc - 1, argv + 1);
+    if (!strcmp(argv[0], "readings"))
+        return readings_import_main(argc - 1, argv + 1);
     fprintf(stderr, "pilotlight import: unknown kind '%s'\n", argv[0]);
     return 2;
 }

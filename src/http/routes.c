@@ -25,6 +25,12 @@ extern const struct route import_routes[];
 extern const struct route export_routes[];
 extern const struct route equipment_routes[];
 extern const struct route lists_routes[];
+extern const struct route readings_import_routes[];
+extern const struct route remote_routes[];
+extern const struct route periods_routes[];
+extern const struct route readings_routes[];
+extern const struct route review_routes[];
+extern const struct route readings_id_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -42,6 +48,12 @@ static const struct route *const tables[] = {
     export_routes,    /* ledger export: CSV, Shift_JIS, XLSX (出力) */
     equipment_routes, /* contracts, meters, cylinders, appliances */
     lists_routes,     /* a customer's points; meters expiring (検定満期) */
+    readings_import_routes, /* meter readings from CSV (検針値の取込) */
+    remote_routes,          /* remote readings from ingest (internal) */
+    periods_routes,         /* reading routes, periods, sheet (検針表) */
+    readings_routes,        /* readings from handhelds and the office */
+    review_routes,      /* 要確認リスト: confirm, correct, conflicts */
+    readings_id_routes, /* one reading (after readings/review) */
     NULL,
 };
 

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "http/server_int.h"
+#include "metering/remote_api.h"
 #include "store/pool.h"
 #include "store/store.h"
 
@@ -76,6 +77,10 @@ const struct opt serve_opts_table[] = {
      "behind nginx: the client address is the last X-Forwarded-For entry"},
     {"webhook-allow-private", OPT_BOOL, O(webhook_private), 0, "false", 0, 0, 0,
      "BOOL", "let tenants' webhooks reach private/loopback addresses"},
+    {"internal-token-file", OPT_STR, O(internal_token_file),
+     sizeof(((struct serve_opts *)0)->internal_token_file), "", 0, 0, 0, "PATH",
+     "file holding the token ingest sends to /internal/v1/ (mode o-rw); "
+     "empty = internal endpoints off"},
     OPT_END,
 };
 
@@ -136,9 +141,12 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     snprintf(nc.smtp_url, sizeof(nc.smtp_url), "%s", o->smtp_url);
     snprintf(nc.mail_from, sizeof(nc.mail_from), "%s", o->mail_from);
     notify_configure(&nc);
+    enum err rc = remote_configure(o->internal_token_file);
+    if (rc)
+        return rc;
     /* everything that can be checked is checked before DATA is touched */
     struct server *s = server_current();
-    enum err rc = server_prepare(s, o);
+    rc = server_prepare(s, o);
     if (!rc)
         rc = pool_init(o->data, (size_t)o->tenant_cache);
     struct store *platform;

@@ -41,6 +41,7 @@ struct serve_opts {
     char mail_from[256];    /* From: of those e-mails */
     bool webhook_private;   /* allow webhooks to private addresses */
     bool trust_proxy;       /* take the client address from X-Forwarded-For */
+    char internal_token_file[4096]; /* ingest's shared secret, "" = none */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

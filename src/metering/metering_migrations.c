@@ -24,6 +24,14 @@
  * that already has one — held for an office decision, never overwritten.
  * reading_submissions: idempotency keys of handheld submissions, with the
  * answer given, so a resend gets the same answer and changes nothing.
+ *
+ * Version 2 indexes meters by device_id: a remote reading (集中監視)
+ * names only its device, and finds its meter through it.
+ *
+ * Version 3 indexes supply points by route and order (検針順): a route
+ * sheet and a route's progress read one route's points, never the whole
+ * ledger; and readings by the reading they correct (a decision on a
+ * conflict follows a reading to its live correction).
  */
 #include "store/migrate.h"
 
@@ -93,5 +101,13 @@ const struct migration metering_tenant_migrations[] = {
      " status INTEGER NOT NULL,"
      " response TEXT NOT NULL,"
      " created_at TEXT NOT NULL);"},
+    {"metering", 2,
+     "CREATE INDEX meters_device ON meters (device_id)"
+     " WHERE device_id IS NOT NULL;"},
+    {"metering", 3,
+     "CREATE INDEX supply_points_route ON supply_points (route, route_order)"
+     " WHERE route IS NOT NULL;"
+     "CREATE INDEX readings_corrects ON readings (corrects_id)"
+     " WHERE corrects_id IS NOT NULL;"},
     {NULL, 0, NULL},
 };

@@ -15,6 +15,8 @@ static const struct seed_module seed_modules[] = {
     {"tenants", "retailers (事業者) across the prefectures", tenants_seed},
     {"customers", "households: supply points, meters, cylinders, appliances",
      customers_seed},
+    {"readings", "meter readings: periods, winter peaks, exchanges, anomalies",
+     metering_seed},
 };
 
 static uint64_t

@@ -59,5 +59,6 @@ int seed_main(int argc, char **argv);
 /* Modules (each in its domain's folder). */
 enum err tenants_seed(struct seed_ctx *c);
 enum err customers_seed(struct seed_ctx *c);
+enum err metering_seed(struct seed_ctx *c);
 
 #endif

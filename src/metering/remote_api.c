@@ -1,0 +1,436 @@
+/*
+ * remote_api.c — remote readings (遠隔検針) arriving from `ingest`.
+ *
+ *   POST /internal/v1/remote-readings     internal token (remote_api.h)
+ *   {"readings": [{"tenant": "0001", "device_id": "NCU-1234ABCD",
+ *                  "read_at": "2026-11-10T06:00:00+09:00",
+ *                  "index": "1234.5"}]}              1–5,000 readings
+ *
+ * Each reading names its tenant by code; the registry (platform store)
+ * gives its id and pool_tenant its store. The supply point is the one
+ * whose meter carries device_id on the reading date (read_at taken to the
+ * JST date), and the reading fills that point's regular reading of the
+ * period (reading_record, source "remote"), with the same usage, checks,
+ * duplicates and conflicts as a reader's. Sending the same reading again
+ * is a duplicate and changes nothing, so ingest may resend after any
+ * failure.
+ *
+ * Answer: 200 {"results": [{"index", "tenant", "device_id", "outcome":
+ * accepted|flagged|duplicate|conflict|error, "reading": {...}|null,
+ * "flags": [...], "error": {"code", "title", "detail"}|null}],
+ * "counts": {...}}: one result per reading, in order. A bad reading does
+ * not hold back the others.
+ *
+ * Transactions: consecutive readings of one tenant share one write
+ * transaction with one audit entry (reading.remote, counts only); each
+ * reading runs inside a savepoint, so one that fails leaves nothing
+ * behind. When the commit itself fails, every reading of that group is
+ * reported as an error (nothing of it was stored; ingest resends).
+ */
+#include "auth/auth.h"
+#include "auth/crypto.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "customers/customers.h"
+#include "http/http.h"
+#include "metering/metering.h"
+#include "metering/readings_import.h"
+#include "metering/remote_api.h"
+#include "store/pool.h"
+#include "store/store.h"
+#include "tenants/tenants.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define REMOTE_ACTOR "internal:ingest"
+
+static bool token_set;
+static char token_digest[CRYPTO_DIGEST_HEX];
+
+/* ---------------------------------------------------------------------- */
+/* The token                                                              */
+/* ---------------------------------------------------------------------- */
+
+static enum err
+token_file_mode(const char *path, FILE *f)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0)
+        return err_fail(ERR_CONFIG, "--internal-token-file %s: %s", path,
+                        strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return err_fail(ERR_CONFIG,
+                        "--internal-token-file %s: not a regular file", path);
+    if (sb.st_mode & (S_IROTH | S_IWOTH))
+        return err_fail(ERR_CONFIG,
+                        "--internal-token-file %s: readable or writable by "
+                        "others (chmod o-rw)",
+                        path);
+    return ERR_OK;
+}
+
+/* The token in text (n bytes, a trailing line break dropped). */
+static enum err
+token_check(const char *path, char *text, size_t n)
+{
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        text[--n] = '\0';
+    if (n < REMOTE_TOKEN_MIN || n > REMOTE_TOKEN_MAX)
+        return err_fail(ERR_CONFIG,
+                        "--internal-token-file %s: the token must be %d–%d "
+                        "characters",
+                        path, REMOTE_TOKEN_MIN, REMOTE_TOKEN_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (text[i] <= ' ' || text[i] > '~')
+            return err_fail(ERR_CONFIG,
+                            "--internal-token-file %s: the token must be "
+                            "printable ASCII without spaces",
+                            path);
+    return ERR_OK;
+}
+
+enum err
+remote_configure(const char *path)
+{
+    char text[REMOTE_TOKEN_MAX + 4];
+    token_set = false;
+    if (!path || !*path)
+        return ERR_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_fail(ERR_CONFIG, "--internal-token-file %s: %s", path,
+                        strerror(errno));
+    enum err rc = token_file_mode(path, f);
+    size_t n = rc ? 0 : fread(text, 1, sizeof(text) - 1, f);
+    if (!rc && ferror(f))
+        rc = err_fail(ERR_CONFIG, "--internal-token-file %s: read error", path);
+    fclose(f);
+    text[n] = '\0';
+    if (!rc && strlen(text) != n)
+        rc = err_fail(ERR_CONFIG, "--internal-token-file %s: NUL byte", path);
+    if (!rc && !(rc = token_check(path, text, n))) {
+        crypto_digest_hex(text, strlen(text), token_digest);
+        token_set = true;
+    }
+    crypto_wipe(text, sizeof(text));
+    return rc;
+}
+
+/* The request's bearer token against ours. */
+static enum err
+token_verify(struct req *r)
+{
+    const char *h = req_header(r, "Authorization");
+    char digest[CRYPTO_DIGEST_HEX];
+    size_t n = h ? strlen(h) : 0;
+    if (n > 7 && n <= 7 + REMOTE_TOKEN_MAX && !strncasecmp(h, "Bearer ", 7)) {
+        crypto_digest_hex(h + 7, n - 7, digest);
+        if (crypto_streq(digest, token_digest))
+            return ERR_OK;
+    }
+    log_msg(LOG_WARN, "remote.unauthorized",
+            "bad or missing internal token "
+            "from %s",
+            req_client_ip(r));
+    resp_header(r, "WWW-Authenticate", "Bearer realm=\"pilotlight-internal\"");
+    return err_fail(ERR_INTERNAL_AUTH, "bad or missing internal token");
+}
+
+/* ---------------------------------------------------------------------- */
+/* One reading                                                            */
+/* ---------------------------------------------------------------------- */
+
+struct item {
+    const char *tenant, *device_id;
+    char read_on[11];
+    int64_t index;
+};
+
+/* Set res to outcome "error" with rc's code (detail only for 4xx). */
+static void
+result_error(json_t *res, enum err rc)
+{
+    bool client = err_http_status(rc) < 500;
+    json_object_set_new(res, "outcome", json_string("error"));
+    json_object_set_new(res, "reading", json_null());
+    json_object_set_new(res, "flags", json_array());
+    json_object_set_new(res, "error",
+                        json_pack("{s:s, s:s, s:s}", "code", err_code(rc),
+                                  "title", err_title(rc), "detail",
+                                  client ? err_detail() : ""));
+    if (!client)
+        log_msg(LOG_ERROR, "remote.reading_failed", "%s: %s", err_code(rc),
+                err_detail());
+}
+
+static bool
+device_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 64 &&
+           strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:") == n;
+}
+
+/* True when day is after tomorrow (JST): a device clock gone wrong. */
+static bool
+future(const char *day)
+{
+    char today[11], latest[11];
+    time_today_jst(today);
+    time_date_add(today, 1, latest);
+    return strcmp(day, latest) > 0;
+}
+
+/* Check one reading of the body; the problem goes into res. */
+static bool
+item_parse(const json_t *v, struct item *it, json_t *res)
+{
+    static const char *const keys[] = {"tenant", "device_id", "read_at",
+                                       "index", NULL};
+    struct jcheck k;
+    const char *read_at = NULL;
+    jcheck_init(&k);
+    if (!json_is_object(v)) {
+        jcheck_add(&k, "readings", "type", "オブジェクトで指定してください");
+    } else {
+        jcheck_only(&k, v, keys);
+        jcheck_str(&k, v, "tenant", TENANT_CODE_MAX, JSTR_REQUIRED,
+                   &it->tenant);
+        jcheck_str(&k, v, "device_id", 64, JSTR_REQUIRED, &it->device_id);
+        jcheck_str(&k, v, "read_at", 40, JSTR_REQUIRED, &read_at);
+        if (it->device_id && !device_valid(it->device_id))
+            jcheck_add(&k, "device_id", "format",
+                       "機器IDは半角英数字と - _ . : の1〜64文字です");
+        if (read_at && !readings_import_date(read_at, it->read_on))
+            jcheck_add(&k, "read_at", "format",
+                       "2026-11-10T06:00:00+09:00 の形式で指定してください");
+        else if (read_at && future(it->read_on))
+            jcheck_add(&k, "read_at", "future", "未来の日時です");
+        if (equipment_tenths_parse(json_object_get(v, "index"), &it->index))
+            jcheck_add(&k, "index", "format",
+                       "指針は \"1234.5\" のように 0.1 m³ 単位で指定して"
+                       "ください");
+    }
+    bool ok = jcheck_ok(&k);
+    if (!ok) {
+        json_t *first = json_array_get(k.errors, 0);
+        err_fail(ERR_INVALID, "%s: %s",
+                 json_string_value(json_object_get(first, "field")),
+                 json_string_value(json_object_get(first, "message")));
+        result_error(res, ERR_INVALID);
+        json_object_set(json_object_get(res, "error"), "errors", k.errors);
+    }
+    jcheck_free(&k);
+    return ok;
+}
+
+/* Record it inside the group's transaction, within a savepoint. */
+static void
+item_record(struct store *st, const struct item *it, json_t *res)
+{
+    struct reading_out out;
+    int64_t point = 0;
+    json_t *reading = NULL;
+    enum err rc = store_exec(st, "SAVEPOINT remote_reading");
+    if (!rc)
+        rc = remote_point_by_device(st, it->device_id, it->read_on, &point);
+    if (!rc) {
+        struct reading_in in = {point,    it->read_on, it->index,   "regular",
+                                "remote", NULL,        REMOTE_ACTOR};
+        rc = reading_record(st, &in, &out);
+    }
+    if (!rc)
+        rc = reading_json(st, out.id, &reading);
+    if (rc) {
+        char detail[512];
+        snprintf(detail, sizeof(detail), "%s", err_detail());
+        store_exec(st, "ROLLBACK TO remote_reading");
+        store_exec(st, "RELEASE remote_reading");
+        err_fail(rc, "%s", detail);
+        result_error(res, rc);
+        return;
+    }
+    store_exec(st, "RELEASE remote_reading");
+    json_t *flags = NULL, *error = json_null();
+    json_parse(out.flags, strlen(out.flags), &flags);
+    if (out.outcome == READING_CONFLICT) { /* held for the office */
+        char sent[24];
+        equipment_tenths_format(it->index, sent);
+        error = json_pack(
+            "{s:s, s:s, s:s++}", "code", err_code(ERR_READING_CONFLICT),
+            "title", err_title(ERR_READING_CONFLICT), "detail", "指針 ", sent,
+            " は登録済みの値と異なるため、事務所の確認待ちです");
+    }
+    json_object_set_new(res, "outcome",
+                        json_string(reading_outcome_name(out.outcome)));
+    json_object_set_new(res, "reading", reading);
+    json_object_set_new(res, "flags", flags ? flags : json_array());
+    json_object_set_new(res, "error", error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Groups: consecutive readings of one tenant                             */
+/* ---------------------------------------------------------------------- */
+
+struct group {
+    struct req *r;
+    json_t *results; /* every result so far */
+    struct store *st;
+    char tenant[TENANT_CODE_MAX + 1];
+    enum err rc;      /* the group could not start: each reading fails so */
+    char detail[256]; /* and why */
+    size_t first;     /* its first result */
+    bool open;        /* a transaction is open */
+};
+
+/* The counts of outcomes in results[from..]. */
+static json_t *
+counts(const json_t *results, size_t from)
+{
+    static const char *const names[] = {"accepted", "flagged", "duplicate",
+                                        "conflict", "error"};
+    json_int_t n[5] = {0};
+    for (size_t i = from; i < json_array_size(results); i++) {
+        const char *o = json_string_value(
+            json_object_get(json_array_get(results, i), "outcome"));
+        for (size_t k = 0; k < 5; k++)
+            n[k] += o && !strcmp(o, names[k]);
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", names[0], n[0], names[1],
+                     n[1], names[2], n[2], names[3], n[3], names[4], n[4]);
+}
+
+/* Audit and commit the open group; on failure its readings become
+ * errors (the rollback took them). */
+static void
+group_end(struct group *g)
+{
+    if (!g->open)
+        return;
+    g->open = false;
+    json_t *detail = json_pack("{s:s, s:o}", "tenant", g->tenant, "counts",
+                               counts(g->results, g->first));
+    enum err rc = auth_audit(g->r, g->st, REMOTE_ACTOR, "reading.remote",
+                             "readings", detail);
+    if (!rc)
+        rc = store_tx_commit(g->st);
+    if (!rc)
+        return;
+    char detail_text[512];
+    snprintf(detail_text, sizeof(detail_text), "%s", err_detail());
+    store_tx_rollback(g->st);
+    for (size_t i = g->first; i < json_array_size(g->results); i++) {
+        json_t *res = json_array_get(g->results, i);
+        const char *o = json_string_value(json_object_get(res, "outcome"));
+        if (o && strcmp(o, "error")) {
+            err_fail(rc, "%s", detail_text);
+            result_error(res, rc);
+        }
+    }
+}
+
+/* Start the group of tenant code (ending the previous one). */
+static void
+group_start(struct group *g, const char *code)
+{
+    struct store *platform;
+    struct tenant t;
+    group_end(g);
+    snprintf(g->tenant, sizeof(g->tenant), "%s", code);
+    g->first = json_array_size(g->results);
+    g->rc = pool_platform(&platform);
+    if (!g->rc)
+        g->rc = tenant_find_code(platform, code, &t);
+    if (g->rc == ERR_TENANT_NOT_FOUND)
+        err_fail(g->rc, "事業者コード %s は登録されていません", code);
+    if (!g->rc)
+        g->rc = pool_tenant(t.id, &g->st);
+    if (!g->rc)
+        g->rc = store_tx_begin(g->st);
+    g->open = !g->rc;
+    snprintf(g->detail, sizeof(g->detail), "%s", g->rc ? err_detail() : "");
+}
+
+/* ---------------------------------------------------------------------- */
+/* The route                                                              */
+/* ---------------------------------------------------------------------- */
+
+static enum err
+read_body(struct req *r, json_t **list)
+{
+    static const char *const keys[] = {"readings", NULL};
+    json_t *body;
+    struct jcheck k;
+    enum err rc = req_json_object(r, &body);
+    if (rc)
+        return rc;
+    jcheck_init(&k);
+    jcheck_only(&k, body, keys);
+    *list = json_object_get(body, "readings");
+    if (!json_is_array(*list) || !json_array_size(*list))
+        jcheck_add(&k, "readings", "required",
+                   "readings に1件以上の指針を指定してください");
+    else if (json_array_size(*list) > REMOTE_READINGS_MAX)
+        jcheck_add(&k, "readings", "too_many",
+                   "一度に送れる指針は5,000件までです");
+    if (!jcheck_ok(&k))
+        return req_invalid(r, &k);
+    jcheck_free(&k);
+    return ERR_OK;
+}
+
+static enum err
+post_remote(struct req *r)
+{
+    json_t *list, *v;
+    size_t i;
+    if (!token_set) /* the endpoint is off: as if there were no route */
+        return err_fail(ERR_HTTP_NOT_FOUND, "no such resource");
+    enum err rc = token_verify(r);
+    if (!rc)
+        rc = read_body(r, &list);
+    if (rc)
+        return rc;
+    struct group g = {.r = r, .results = json_array()};
+    json_array_foreach(list, i, v)
+    {
+        struct item it = {0};
+        json_t *res = json_pack("{s:I}", "index", (json_int_t)i);
+        json_t *tenant = json_object_get(v, "tenant");
+        json_t *device = json_object_get(v, "device_id");
+        json_object_set_new(res, "tenant",
+                            json_is_string(tenant) ? json_incref(tenant)
+                                                   : json_null());
+        json_object_set_new(res, "device_id",
+                            json_is_string(device) ? json_incref(device)
+                                                   : json_null());
+        json_array_append_new(g.results, res);
+        if (!item_parse(v, &it, res))
+            continue;
+        if (!g.tenant[0] || strcmp(g.tenant, it.tenant))
+            group_start(&g, it.tenant);
+        if (g.rc) {
+            err_fail(g.rc, "%s", g.detail);
+            result_error(res, g.rc);
+            continue;
+        }
+        item_record(g.st, &it, res);
+    }
+    group_end(&g);
+    resp_json(r, 200,
+              json_pack("{s:o, s:o}", "counts", counts(g.results, 0), "results",
+                        g.results));
+    return ERR_OK;
+}
+
+const struct route remote_routes[] = {
+    /* perm NULL: no session; post_remote checks the internal token first */
+    {"POST", "/internal/v1/remote-readings", post_remote, REMOTE_BODY_MAX, NULL,
+     "reading.remote", 0},
+    ROUTES_END,
+};

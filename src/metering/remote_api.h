@@ -1,0 +1,48 @@
+/*
+ * remote_api.h — remote readings (遠隔検針) from `ingest`, the process
+ * that talks to the central monitoring (集中監視) devices:
+ *
+ *   POST /internal/v1/remote-readings
+ *
+ * Not a user route: no session, no CSRF, no permission. The caller proves
+ * itself with a shared secret (the internal token) in
+ * "Authorization: Bearer <token>". serve reads the token from the file
+ * named by --internal-token-file (PILOTLIGHT_INTERNAL_TOKEN_FILE) at
+ * start-up; without one the route answers 404 as if it did not exist.
+ * Only the token's BLAKE2b-256 digest stays in memory, and the presented
+ * token is compared digest to digest in constant time.
+ */
+#ifndef PL_METERING_REMOTE_API_H
+#define PL_METERING_REMOTE_API_H
+
+#include "core/err.h"
+
+#include <stdint.h>
+
+struct store;
+
+#define REMOTE_TOKEN_MIN    32  /* characters: at least 192 bits of base64 */
+#define REMOTE_TOKEN_MAX    512 /* characters */
+#define REMOTE_BODY_MAX     (1u << 20)
+#define REMOTE_READINGS_MAX 5000
+
+/*
+ * Take the internal token from the file at path ("" = none: the endpoint
+ * is off). The file holds one token (32–512 printable ASCII characters
+ * without spaces; a trailing line break is ignored) and must not be
+ * readable or writable by others (mode o-rw). ERR_CONFIG with the reason
+ * otherwise. Call once at start-up, before the server takes requests.
+ */
+enum err remote_configure(const char *path);
+
+/* --- remote_store.c -------------------------------------------------- */
+
+/*
+ * The supply point whose meter with device_id was installed on read_on
+ * ("YYYY-MM-DD"). ERR_READING_NO_METER (Japanese detail) when none;
+ * ERR_CONFLICT when two points' meters carry the id.
+ */
+enum err remote_point_by_device(struct store *st, const char *device_id,
+                                const char *read_on, int64_t *point);
+
+#endif
