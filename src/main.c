@@ -9,6 +9,7 @@
 #include "audit/audit_cli.h"
 #include "auth/totp_cli.h"
 #include "auth/user_cli.h"
+#include "billing/billing_cli.h"
 #include "customers/export_cli.h"
 #include "customers/import_cli.h"
 #include "customers/search_cli.h"
@@ -36,6 +37,7 @@ static const struct command {
     {"import", import_main,
      "import customers or readings from CSV (UTF-8/Shift_JIS)"},
     {"export", export_main, "export the customer ledger (CSV, XLSX)"},
+    {"billing", billing_main, "run the billing (請求締め), list runs"},
     {"search", search_main, "rebuild a tenant's customer search index"},
     {"demo", demo_main, "seed ./demo-data if absent and serve it"},
 };

@@ -490,7 +490,14 @@ normalize_bank(json_t *rec, struct jcheck *k)
 void
 contract_check(json_t *rec, const json_t *cur, struct jcheck *k)
 {
-    (void)cur;
+    /* The tariff is assigned through PUT /contracts/{id}/tariff, which
+     * checks it exists and keeps the three-part rules (料金・請求). */
+    json_t *tariff = json_object_get(rec, "tariff_id");
+    json_t *was = cur ? json_object_get(cur, "tariff_id") : NULL;
+    if (tariff && !json_is_null(tariff) && !(was && json_equal(tariff, was)))
+        jcheck_add(k, "tariff_id", "not_allowed",
+                   "料金表は料金表の割り当て（PUT /api/v1/contracts/{id}/"
+                   "tariff）で設定してください");
     const char *method = str_of(rec, "payment_method");
     bool debit = method && !strcmp(method, "debit");
     normalize_bank(rec, k);

@@ -31,6 +31,10 @@ extern const struct route periods_routes[];
 extern const struct route readings_routes[];
 extern const struct route review_routes[];
 extern const struct route readings_id_routes[];
+extern const struct route tariff_routes[];
+extern const struct route billing_runs_routes[];
+extern const struct route invoices_routes[];
+extern const struct route statement_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -54,6 +58,10 @@ static const struct route *const tables[] = {
     readings_routes,        /* readings from handhelds and the office */
     review_routes,      /* 要確認リスト: confirm, correct, conflicts */
     readings_id_routes, /* one reading (after readings/review) */
+    tariff_routes, /* 料金表, 原料費調整, 設備料金, billing settings */
+    billing_runs_routes, /* billing run (請求締め): preview, commit */
+    invoices_routes,     /* invoices, corrections (赤黒訂正・調整) */
+    statement_routes,    /* statements PDF, vendor CSV (明細書・出力) */
     NULL,
 };
 

@@ -17,6 +17,7 @@ static const struct seed_module seed_modules[] = {
      customers_seed},
     {"readings", "meter readings: periods, winter peaks, exchanges, anomalies",
      metering_seed},
+    {"billing", "tariffs and 12 months of invoices (請求履歴)", billing_seed},
 };
 
 static uint64_t

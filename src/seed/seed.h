@@ -60,5 +60,6 @@ int seed_main(int argc, char **argv);
 enum err tenants_seed(struct seed_ctx *c);
 enum err customers_seed(struct seed_ctx *c);
 enum err metering_seed(struct seed_ctx *c);
+enum err billing_seed(struct seed_ctx *c); /* src/billing/billing_seed.c */
 
 #endif

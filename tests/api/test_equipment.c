@@ -236,6 +236,10 @@ test_contract_for_occupant_with_masked_debit(void **state)
     call(&office_c, "PATCH", path, "{\"customer_id\":999999}", 2, &h);
     expect_fields(&h, (const char *const[]){"customer_id", NULL});
     http_free(&h);
+    /* the tariff only through PUT /contracts/{id}/tariff (its checks) */
+    call(&office_c, "PATCH", path, "{\"tariff_id\":1}", 2, &h);
+    expect_fields(&h, (const char *const[]){"tariff_id", NULL});
+    http_free(&h);
 }
 
 static void

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# bench/statements.sh — PDF statements (料金明細書) per second.
+#
+# A tenant seeded with BENCH_STATEMENT_CUSTOMERS households (default 2,000)
+# and three months of history, so the seed commits real billing runs; a
+# signed-in accountant then fetches the largest run's statements in one
+# bulk PDF (GET /api/v1/billing-runs/{id}/statements.pdf?limit=N, N =
+# min(invoices, 1000)) BENCH_ROUNDS times (default 3). The figure is
+# invoices rendered per second over the whole request (invoice JSON from
+# the store, layout, PDF, response), best and median of the rounds.
+#
+# Target (issue #6): >= 100 statements/s on this machine. Prints a table;
+# exits 0 whether or not the target is met, non-zero only when it cannot
+# run.
+set -euo pipefail
+export LC_NUMERIC=C
+BIN=${PILOTLIGHT_BIN:-./build-bench/pilotlight}
+CUSTOMERS=${BENCH_STATEMENT_CUSTOMERS:-2000}
+ROUNDS=${BENCH_ROUNDS:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/pl-bench-statements-XXXXXX)
+pid=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+for t in python3 curl pdfinfo; do
+    command -v $t >/dev/null || { echo "$t not found"; exit 1; }
+done
+load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+
+# --- data: a seeded tenant with committed billing runs ----------------------
+data="$work/data"
+"$BIN" seed --data "$data" --tenants 1 --customers-per-tenant "$CUSTOMERS" \
+    --months 3 >"$work/seed.log" 2>&1 ||
+    { echo "seed failed"; cat "$work/seed.log"; exit 1; }
+db=$(ls "$data"/tenants/*.db | head -1)
+read -r run invoices <<<"$(python3 -c 'import sqlite3, sys
+r = sqlite3.connect(sys.argv[1]).execute("SELECT run_id, count(*) FROM invoices WHERE status = ? AND run_id IS NOT NULL GROUP BY run_id ORDER BY 2 DESC LIMIT 1", ("issued",)).fetchone()
+print(*(r or (0, 0)))' "$db")"
+[ "$invoices" -gt 0 ] || { echo "the seed billed nothing"; exit 1; }
+limit=$((invoices < 1000 ? invoices : 1000))
+
+# --- server and a signed-in accountant --------------------------------------
+pw=$("$BIN" user create --data "$data" --tenant 0001 --login bench \
+    --name 'ベンチ' --role accountant 2>&1 | sed -n 's/^initial password: *\([^ ]*\).*/\1/p')
+[ -n "$pw" ] || { echo "user create gave no password"; exit 1; }
+PILOTLIGHT_ACCESS_LOG=false "$BIN" serve --data "$data" --port 0 --threads 2 \
+    --login-rate 100000 --web "$HERE/../web" 2>"$work/log" &
+pid=$!
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*"event":"serve.listening".*"port":\([0-9]*\).*/\1/p' "$work/log")
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+[ -n "$port" ] || { echo "server did not start"; cat "$work/log"; exit 1; }
+base="http://127.0.0.1:$port"
+jar="$work/cookies"
+api() { # METHOD PATH [JSON]: prints the body; CSRF from the last answer
+    local csrf
+    csrf=$(cat "$work/csrf" 2>/dev/null || true)
+    curl -s -b "$jar" -c "$jar" -X "$1" -H 'Content-Type: application/json' \
+        -H "X-CSRF-Token: $csrf" ${3:+-d "$3"} "$base$2" | tee "$work/lastapi"
+    python3 -c 'import json, sys
+try: c = json.load(open(sys.argv[1])).get("csrf")
+except Exception: c = None
+if c: open(sys.argv[2], "w").write(c)' "$work/lastapi" "$work/csrf"
+}
+field() { python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
+code() { "$BIN" totp --secret "$1" --time "$2" | head -c 6; }
+path="/api/v1/billing-runs/$run/statements.pdf?limit=$limit"
+api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
+secret=$(api GET /api/v1/auth/enroll | field secret)
+[ -n "$secret" ] || { echo "enrolment gave no secret"; exit 1; }
+api POST /api/v1/auth/enroll "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
+cookie=$(awk '$6 ~ /pl_session/ { print $6 "=" $7 }' "$jar")
+
+# --- the rounds ---------------------------------------------------------------
+rates=()
+for i in $(seq "$ROUNDS"); do
+    t=$(curl -s -H "Cookie: $cookie" -o "$work/run.pdf" -w '%{http_code} %{time_total}' "$base$path")
+    [ "${t%% *}" = 200 ] || { echo "statements.pdf: HTTP ${t%% *}"; head -c 400 "$work/run.pdf"; exit 1; }
+    pages=$(pdfinfo "$work/run.pdf" | awk '/^Pages:/ {print $2}')
+    [ "$pages" -ge "$limit" ] || { echo "$pages pages for $limit invoices"; exit 1; }
+    rates+=("$(awk -v n="$limit" -v s="${t#* }" 'BEGIN { printf "%.1f", n / s }')")
+done
+kb=$(($(stat -c %s "$work/run.pdf") / 1024))
+sorted=$(printf '%s\n' "${rates[@]}" | sort -g)
+best=$(tail -1 <<<"$sorted")
+median=$(sed -n "$(((ROUNDS + 1) / 2))p" <<<"$sorted")
+verdict=$(awk -v r="$median" 'BEGIN { print (r >= 100) ? "met" : "NOT met" }')
+
+echo "statements.pdf: run $run, $limit invoices per file, ${kb} KiB, $ROUNDS rounds (load before: $load0)"
+printf '%-28s %12s\n' "measure" "statements/s"
+printf '%-28s %12s\n' "best" "$best"
+printf '%-28s %12s\n' "median" "$median"
+echo "target >= 100 statements/s: $verdict"
