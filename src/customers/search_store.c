@@ -272,29 +272,6 @@ batch_free(struct batch *b)
 /* Entry points                                                           */
 /* ---------------------------------------------------------------------- */
 
-/*
- * FTS5 merges index segments a little on every insert (automerge). In one
- * transaction of many inserts that work is wasted: the pending terms are
- * written at commit anyway. Off for a bulk insert (a third less index
- * time, the same index after the commit), back to SQLite's defaults after;
- * both settings live in the index's config table, so a rollback restores
- * them too.
- */
-static enum err
-bulk_merging(struct store *st, bool bulk)
-{
-    enum err rc = store_run(st,
-                            "INSERT INTO customer_search (customer_search,"
-                            " rank) VALUES ('automerge', $1)",
-                            "i", (int64_t)(bulk ? 0 : 4));
-    if (!rc)
-        rc = store_run(st,
-                       "INSERT INTO customer_search (customer_search, rank)"
-                       " VALUES ('crisismerge', $1)",
-                       "i", (int64_t)(bulk ? 64 : 16));
-    return rc;
-}
-
 static void
 note(int64_t id)
 {
@@ -355,14 +332,10 @@ customer_search_rebuild(struct store *st)
     enum err rc = store_run(st, "DELETE FROM customer_phones", "");
     if (!rc)
         rc = store_run(st, "DELETE FROM customer_search", "");
-    if (!rc)
-        rc = bulk_merging(st, true);
     batch_init(&b, BATCH, true);
     while (!rc && next > 0)
         rc = index_range(st, &b, next, INT64_MAX, &next);
     batch_free(&b);
-    if (!rc)
-        rc = bulk_merging(st, false);
     if (!rc) /* one segment: no tombstones or small segments to merge at
                 every query (a query on common trigrams got 5x slower) */
         rc = store_run(st,
@@ -404,9 +377,7 @@ customer_search_flush(struct store *st)
     qsort(pending.ids, pending.n, sizeof(int64_t), cmp_id);
     batch_init(&b, BATCH, pending.new_only);
     b.keys_saved = pending.new_only; /* new rows: customer_insert set them */
-    if (pending.new_only)            /* a bulk insert: see bulk_merging() */
-        rc = bulk_merging(st, true);
-    while (!rc && i < pending.n) { /* runs of consecutive ids */
+    while (!rc && i < pending.n) {   /* runs of consecutive ids */
         size_t j = i + 1;
         while (j < pending.n && j - i < BATCH &&
                pending.ids[j] <= pending.ids[j - 1] + 1)
@@ -415,8 +386,6 @@ customer_search_flush(struct store *st)
         i = j;
     }
     batch_free(&b);
-    if (!rc && pending.new_only)
-        rc = bulk_merging(st, false);
     customer_search_discard();
     return rc;
 }
