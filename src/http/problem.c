@@ -5,8 +5,9 @@
  *   type    "urn:pilotlight:problem:<code>" (stable, one per error code)
  *   title   Japanese, from the error table
  *   status  the HTTP status
- *   detail  the human detail for 4xx; a generic sentence for 5xx (the real
- *           cause is logged with the request id, never sent to the client)
+ *   detail  the human detail for 4xx; a generic sentence for 5xx and for
+ *           any store error (SQL text such as a constraint's name): the
+ *           real cause is logged with the request id, never sent
  *   code    the stable string code, e.g. "http.body_too_large"
  *   errors  field problems [{field, code, message}] when there are any
  *   request_id  to quote when contacting support
@@ -29,6 +30,8 @@ problem_body(enum err e, const char *detail, json_t *field_errors,
     }
     if (status >= 500)
         detail = "問題が続く場合は request_id を添えて管理者にご連絡ください";
+    else if (e >= ERR_STORE && e < 300) /* SQL text */
+        detail = "入力内容が既存のデータと矛盾しています";
     char type[96];
     snprintf(type, sizeof(type), "urn:pilotlight:problem:%s", err_code(e));
     json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type,
@@ -47,7 +50,8 @@ void
 problem_respond(struct req *r, enum err e)
 {
     int status = err_http_status(e);
-    if (status >= 500) /* the cause goes to the log, never to the client */
+    if (status >= 500 || (e >= ERR_STORE && e < 300))
+        /* the cause goes to the log, never to the client */
         log_fields(LOG_ERROR, "http.error",
                    json_pack("{s:s, s:i, s:s}", "code", err_code(e), "status",
                              status, "detail", err_detail()));

@@ -95,6 +95,23 @@ test_5xx_replaces_detail_with_generic_sentence(void **state)
 }
 
 static void
+test_store_constraint_hides_the_sql(void **state)
+{
+    (void)state;
+    json_t *p = problem_body(ERR_STORE_CONSTRAINT,
+                             "step: UNIQUE constraint failed: tariffs.code",
+                             NULL, "req-6");
+    assert_int_equal(json_integer_value(json_object_get(p, "status")), 409);
+    char *text = json_dumps(p, 0);
+    assert_null(strstr(text, "UNIQUE"));
+    assert_null(strstr(text, "tariffs"));
+    free(text);
+    assert_string_equal(member(p, "detail"),
+                        "入力内容が既存のデータと矛盾しています");
+    json_decref(p);
+}
+
+static void
 test_field_errors_become_errors_array(void **state)
 {
     (void)state;
@@ -174,6 +191,7 @@ main(void)
         cmocka_unit_test(test_4xx_has_every_member_and_the_detail),
         cmocka_unit_test(test_type_and_status_follow_the_error),
         cmocka_unit_test(test_5xx_replaces_detail_with_generic_sentence),
+        cmocka_unit_test(test_store_constraint_hides_the_sql),
         cmocka_unit_test(test_field_errors_become_errors_array),
         cmocka_unit_test(test_empty_detail_with_field_errors_counts_them),
         cmocka_unit_test(test_no_errors_member_without_field_errors),
