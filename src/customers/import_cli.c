@@ -55,9 +55,8 @@ static const struct opt import_opts[] = {
     OPT_END,
 };
 
-/* The whole file at path into b (bounded by b's maximum). */
-static enum err
-read_file(const char *path, struct buf *b)
+enum err
+import_cli_read_file(const char *path, struct buf *b)
 {
     FILE *f = fopen(path, "rb");
     char chunk[65536];
@@ -67,17 +66,16 @@ read_file(const char *path, struct buf *b)
         return err_fail(ERR_IO, "%s: %s", path, strerror(errno));
     while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         if ((rc = buf_append(b, chunk, n)))
-            rc = err_fail(ERR_TOO_LARGE, "%s: larger than %u MiB", path,
-                          IMPORT_BYTES_MAX >> 20);
+            rc = err_fail(ERR_TOO_LARGE, "%s: larger than %zu MiB", path,
+                          b->max >> 20);
     if (!rc && ferror(f))
         rc = err_fail(ERR_IO, "%s: read error", path);
     fclose(f);
     return rc;
 }
 
-/* --mapping: JSON text, or @FILE holding it. */
-static enum err
-read_mapping(const char *arg, json_t **out)
+enum err
+import_cli_mapping(const char *arg, json_t **out)
 {
     struct buf b;
     enum err rc = ERR_OK;
@@ -86,7 +84,7 @@ read_mapping(const char *arg, json_t **out)
         return ERR_OK;
     buf_init(&b, MAPPING_MAX);
     if (*arg == '@')
-        rc = read_file(arg + 1, &b);
+        rc = import_cli_read_file(arg + 1, &b);
     else
         rc = buf_puts(&b, arg);
     if (!rc && (json_parse(buf_str(&b), b.len, out) || !json_is_object(*out)))
@@ -97,30 +95,30 @@ read_mapping(const char *arg, json_t **out)
     return rc;
 }
 
-struct hook {
-    struct store *st;
-    const char *file;
-};
-
-static enum err
-audit_hook(void *arg, struct store *st, json_t *detail)
+enum err
+import_cli_audit(struct store *st, const char *file, const char *action,
+                 const char *target, json_t *detail)
 {
-    const struct hook *h = arg;
-    const char *base = strrchr(h->file, '/');
-    json_object_set_new(detail, "file", json_string(base ? base + 1 : h->file));
+    const char *base = strrchr(file, '/');
+    json_object_set_new(detail, "file", json_string(base ? base + 1 : file));
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     if (!text)
         return err_fail(ERR_INTERNAL, "audit detail");
-    struct audit_entry e = {
-        cli_actor(), "customer.import", "customers", text, NULL, NULL};
+    struct audit_entry e = {cli_actor(), action, target, text, NULL, NULL};
     enum err rc = audit_append(st, &e);
     free(text);
     return rc;
 }
 
-static void
-print_errors(const char *file, const json_t *summary)
+static enum err
+audit_hook(void *arg, struct store *st, json_t *detail)
+{
+    return import_cli_audit(st, arg, "customer.import", "customers", detail);
+}
+
+void
+import_cli_print_errors(const char *file, const json_t *summary, int shown)
 {
     size_t i;
     json_t *e;
@@ -137,7 +135,7 @@ print_errors(const char *file, const json_t *summary)
                 file,
                 (long long)json_integer_value(
                     json_object_get(summary, "error_count")),
-                IMPORT_ERRORS_MAX);
+                shown);
 }
 
 static void
@@ -178,11 +176,10 @@ run(const struct import_cli_opts *o, const char *file, const struct buf *b,
     enum err rc = cli_open_tenant(o->data, o->tenant, &st);
     if (rc || (rc = import_open(b->data ? b->data : "", b->len, &io, &im)))
         return rc;
-    struct hook h = {st, file};
-    rc = import_run(st, im, o->dry_run, audit_hook, &h, &summary);
+    rc = import_run(st, im, o->dry_run, audit_hook, (void *)file, &summary);
     import_free(im);
     if (summary) {
-        print_errors(file, summary);
+        import_cli_print_errors(file, summary, IMPORT_ERRORS_MAX);
         print_summary(file, summary, o->dry_run,
                       (double)(time_mono_ns() - t0) / 1e9);
     }
@@ -207,8 +204,8 @@ cmd_customers(int argc, char **argv)
     const char *file = argv[0];
     enum err rc = opt_parse(import_opts, &o, argc - 1, argv + 1);
     buf_init(&b, IMPORT_BYTES_MAX);
-    if (!rc && !(rc = read_mapping(o.mapping, &mapping)) &&
-        !(rc = read_file(file, &b)))
+    if (!rc && !(rc = import_cli_mapping(o.mapping, &mapping)) &&
+        !(rc = import_cli_read_file(file, &b)))
         rc = run(&o, file, &b, mapping);
     buf_free(&b);
     json_decref(mapping);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "core/json.h"
 #include "core/timeutil.h"
+#include "customers/import_cli.h"
 #include "metering/readings_import.h"
 #include "metering/readings_import_cli.h"
 
@@ -61,82 +62,16 @@ static const struct opt rcli_table[] = {
     OPT_END,
 };
 
-/* The whole file at path into b (bounded by b's maximum). */
-static enum err
-slurp(const char *path, struct buf *b)
-{
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-    enum err rc = ERR_OK;
-    if (!f)
-        return err_fail(ERR_IO, "%s: %s", path, strerror(errno));
-    while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (buf_append(b, chunk, n))
-            rc = err_fail(ERR_TOO_LARGE, "%s: larger than %zu MiB", path,
-                          b->max >> 20);
-    if (!rc && ferror(f))
-        rc = err_fail(ERR_IO, "%s: read error", path);
-    fclose(f);
-    return rc;
-}
-
-/* --mapping: JSON text, or @FILE holding it. */
-static enum err
-mapping_arg(const char *arg, json_t **out)
-{
-    struct buf b;
-    enum err rc = ERR_OK;
-    *out = NULL;
-    if (!*arg)
-        return ERR_OK;
-    buf_init(&b, MAPPING_MAX);
-    rc = *arg == '@' ? slurp(arg + 1, &b) : buf_puts(&b, arg);
-    if (!rc && (json_parse(buf_str(&b), b.len, out) || !json_is_object(*out)))
-        rc =
-            err_fail(ERR_CONFIG,
-                     "--mapping: give a JSON object {\"heading\": \"target\"}");
-    buf_free(&b);
-    return rc;
-}
-
 static enum err
 audit_hook(void *arg, struct store *st, json_t *detail)
 {
-    const char *file = arg, *base = strrchr(file, '/');
-    json_object_set_new(detail, "file", json_string(base ? base + 1 : file));
-    char *text = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    if (!text)
-        return err_fail(ERR_INTERNAL, "audit detail");
-    struct audit_entry e = {
-        cli_actor(), "reading.import", "readings", text, NULL, NULL};
-    enum err rc = audit_append(st, &e);
-    free(text);
-    return rc;
+    return import_cli_audit(st, arg, "reading.import", "readings", detail);
 }
 
 static long long
 num(const json_t *o, const char *key)
 {
     return (long long)json_integer_value(json_object_get(o, key));
-}
-
-static void
-print_errors(const char *file, const json_t *summary)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(summary, "errors"), i, e)
-    {
-        const char *col = json_string_value(json_object_get(e, "column"));
-        fprintf(stderr, "%s:%lld: %s%s%s%s\n", file, num(e, "line"),
-                col ? "column " : "", col ? col : "", col ? ": " : "",
-                json_string_value(json_object_get(e, "message")));
-    }
-    if (json_is_true(json_object_get(summary, "errors_truncated")))
-        fprintf(stderr, "%s: (%lld errors in all; the first %d are shown)\n",
-                file, num(summary, "error_count"), READINGS_IMPORT_ERRORS_MAX);
 }
 
 static void
@@ -178,7 +113,7 @@ run(const struct rcli_opts *o, const char *file, const struct buf *b,
                              (void *)file, &summary);
     readings_import_free(im);
     if (summary) {
-        print_errors(file, summary);
+        import_cli_print_errors(file, summary, READINGS_IMPORT_ERRORS_MAX);
         print_summary(file, summary, o->dry_run,
                       (double)(time_mono_ns() - t0) / 1e9);
     }
@@ -204,8 +139,8 @@ readings_import_main(int argc, char **argv)
     const char *file = argv[0];
     enum err rc = opt_parse(rcli_table, &o, argc - 1, argv + 1);
     buf_init(&b, READINGS_IMPORT_BYTES_MAX);
-    if (!rc && !(rc = mapping_arg(o.mapping, &mapping)) &&
-        !(rc = slurp(file, &b)))
+    if (!rc && !(rc = import_cli_mapping(o.mapping, &mapping)) &&
+        !(rc = import_cli_read_file(file, &b)))
         rc = run(&o, file, &b, mapping);
     buf_free(&b);
     json_decref(mapping);
