@@ -11,6 +11,7 @@
  * UTF-8 is checked by hand (RFC 3629: no overlong forms, no surrogates,
  * nothing past U+10FFFF) so an error can name its byte.
  */
+#include "core/xalloc.h"
 #include "customers/charset.h"
 
 #include <stdint.h>
@@ -334,5 +335,25 @@ charset_fold_key(const char *in, char *out, size_t cap)
     u_strToUTF8(out, (int32_t)cap, &len, nf, k, &st);
     if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING)
         return err_fail(ERR_TOO_LARGE, "key too long");
+    return ERR_OK;
+}
+
+enum err
+charset_decode_file(const char *p, size_t n, size_t max, enum charset cs,
+                    char **text, size_t *len, enum charset *used)
+{
+    struct buf out;
+    struct charset_error where;
+    if (n > max)
+        return err_fail(ERR_TOO_LARGE, "ファイルが大きすぎます（%zu MiB まで）",
+                        max >> 20);
+    buf_init(&out, max * 2); /* Shift_JIS kana grow to three bytes */
+    enum err rc = charset_to_utf8(p, n, cs, &out, used, &where);
+    if (rc) {
+        buf_free(&out);
+        return rc;
+    }
+    *len = out.len;
+    *text = out.data ? buf_steal(&out) : xstrdup("");
     return ERR_OK;
 }

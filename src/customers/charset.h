@@ -61,6 +61,16 @@ enum err charset_to_utf8(const char *p, size_t n, enum charset cs,
                          struct charset_error *where);
 
 /*
+ * A whole file as received (an import): at most max bytes (else
+ * ERR_TOO_LARGE with the limit in Japanese), converted as charset_to_utf8
+ * into owned text (*text, *len; "" for an empty file, free()), *used the
+ * charset used.
+ */
+enum err charset_decode_file(const char *p, size_t n, size_t max,
+                             enum charset cs, char **text, size_t *len,
+                             enum charset *used);
+
+/*
  * Append the UTF-8 text at p (n bytes) to out in Shift_JIS (CP932), with
  * the substitutions above; *substituted is increased by the number of
  * characters written as 〓. ERR_INVALID when p is not well-formed UTF-8,

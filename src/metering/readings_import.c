@@ -299,22 +299,10 @@ map_columns(struct readings_import *im, const struct readings_import_opts *o)
 static enum err
 decode(struct readings_import *im, const char *data, size_t n, enum charset cs)
 {
-    struct buf text;
-    struct charset_error where;
-    if (n > READINGS_IMPORT_BYTES_MAX)
-        return err_fail(ERR_TOO_LARGE, "ファイルが大きすぎます（%u MiB まで）",
-                        READINGS_IMPORT_BYTES_MAX >> 20);
     crypto_digest_hex(data, n, im->digest);
     im->bytes = n;
-    buf_init(&text, (size_t)READINGS_IMPORT_BYTES_MAX * 2);
-    enum err rc = charset_to_utf8(data, n, cs, &text, &im->charset, &where);
-    if (rc) {
-        buf_free(&text);
-        return rc;
-    }
-    im->len = text.len;
-    im->text = text.data ? buf_steal(&text) : xstrdup("");
-    return ERR_OK;
+    return charset_decode_file(data, n, READINGS_IMPORT_BYTES_MAX, cs,
+                               &im->text, &im->len, &im->charset);
 }
 
 enum err
