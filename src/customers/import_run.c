@@ -135,37 +135,41 @@ pipe_reader(void *arg)
     return NULL;
 }
 
-/* The next checked row for the writer; NULL at the end. */
-static struct import_row *
-pipe_take(struct pipe *p)
+/* Wait for checked rows: how many are ready from head (0 at the end).
+ * They are the writer's until it gives them back. */
+static size_t
+pipe_wait(struct pipe *p)
 {
     pthread_mutex_lock(&p->ring_mu);
     while (!p->count && !p->eof)
         pthread_cond_wait(&p->changed, &p->ring_mu);
-    struct import_row *row = p->count ? &p->slot[p->head] : NULL;
+    size_t n = p->count;
     pthread_mutex_unlock(&p->ring_mu);
-    return row;
+    return n;
 }
 
-/* The writer is done with the row at head: back to the reader. */
+/* The writer is done with n rows from head: back to the reader (one lock
+ * per batch, not per row). */
 static void
-pipe_give_back(struct pipe *p)
+pipe_give_back(struct pipe *p, size_t n)
 {
     pthread_mutex_lock(&p->ring_mu);
-    p->head = (p->head + 1) % PIPE_SLOTS;
-    if (p->count-- == PIPE_SLOTS) /* the reader may be waiting */
+    p->head = (p->head + n) % PIPE_SLOTS;
+    if (p->count == PIPE_SLOTS) /* the reader may be waiting */
         pthread_cond_broadcast(&p->changed);
+    p->count -= n;
     pthread_mutex_unlock(&p->ring_mu);
 }
 
 static enum err
 pipe_write_all(struct run *r, struct pipe *p)
 {
-    struct import_row *row;
     enum err rc = ERR_OK;
-    while (!rc && (row = pipe_take(p))) {
-        rc = row_store(r, row);
-        pipe_give_back(p);
+    size_t n;
+    while (!rc && (n = pipe_wait(p))) {
+        for (size_t i = 0; !rc && i < n; i++) /* head moves only here */
+            rc = row_store(r, &p->slot[(p->head + i) % PIPE_SLOTS]);
+        pipe_give_back(p, n);
     }
     pthread_mutex_lock(&p->ring_mu);
     p->stop = true; /* on a store failure the reader must not wait */

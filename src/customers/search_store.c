@@ -39,6 +39,7 @@ struct entry {
     struct buf doc;
     char name_key[KEY_MAX], kana_key[KEY_MAX];
     char phone[2][32]; /* bare digits */
+    char bill[1024];   /* billing address: added after the points' */
 };
 
 struct batch {
@@ -101,7 +102,20 @@ entry_read(struct entry *e, struct stmt *s)
         (rc = search_doc_add(&e->doc, SEARCH_EMAIL, stmt_text(s, 6))) ||
         (rc = search_doc_add(&e->doc, SEARCH_ADDRESS, stmt_text(s, 7))))
         return rc;
-    return search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
+    snprintf(e->bill, sizeof(e->bill), "%s", addr);
+    return ERR_OK;
+}
+
+/* The billing address, unless a point's address already holds it (most
+ * customers are billed where they live: no index work for a repeat). */
+static enum err
+bill_add(struct entry *e)
+{
+    char folded[KEY_MAX];
+    if (search_normalize(e->bill, folded, sizeof(folded)) == ERR_OK &&
+        *folded && strstr(buf_str(&e->doc), folded))
+        return ERR_OK;
+    return search_doc_add(&e->doc, SEARCH_ADDRESS, e->bill);
 }
 
 /* Read the customers with ids first..last (at most b->cap) into b. */
@@ -148,13 +162,7 @@ point_read(struct entry *e, struct stmt *s)
         part[i] = stmt_text(s, 1 + i) ? stmt_text(s, 1 + i) : "";
     snprintf(addr, sizeof(addr), "%s%s%s%s%s", part[0], part[1], part[2],
              part[3], part[4]);
-    enum err rc = ERR_OK;
-    char folded[KEY_MAX];
-    /* Most customers are billed at the point they live at: an address the
-     * document already holds adds nothing but index work. */
-    if (search_normalize(addr, folded, sizeof(folded)) != ERR_OK ||
-        !strstr(buf_str(&e->doc), folded))
-        rc = search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
+    enum err rc = search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
     return rc ? rc : search_doc_add(&e->doc, SEARCH_METER, stmt_text(s, 6));
 }
 
@@ -243,7 +251,8 @@ index_range(struct store *st, struct batch *b, int64_t first, int64_t last,
     if (!rc)
         rc = read_points(st, b);
     for (size_t i = 0; !rc && i < b->n; i++)
-        rc = entry_write(st, &b->e[i], b);
+        if (!(rc = bill_add(&b->e[i])))
+            rc = entry_write(st, &b->e[i], b);
     *next = b->n ? b->e[b->n - 1].id + 1 : 0;
     return rc;
 }
