@@ -222,6 +222,8 @@ patch_tariff(struct req *r)
     jcheck_only(&k, b, allowed);
     jcheck_str(&k, b, "name", 64, 0, &name);
     jcheck_str(&k, b, "notes", 500, JSTR_MULTILINE, &notes);
+    if (name && !*name)
+        jcheck_add(&k, "name", "required", "料金表の名前を入力してください");
     if (!jcheck_ok(&k))
         return req_invalid(r, &k);
     jcheck_free(&k);

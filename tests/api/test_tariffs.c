@@ -187,6 +187,11 @@ test_tariff_version_quote(void **state)
     req("PATCH", path, "{\"name\":\"x\"}", &h);
     assert_int_equal(h.status, 409);
     http_free(&h);
+    admin_c.extra_header = "If-Match: \"2\"";
+    req("PATCH", path, "{\"name\":\"\"}", &h); /* a tariff keeps a name */
+    assert_int_equal(h.status, 422);
+    assert_true(names_field(&h, "name"));
+    http_free(&h);
     admin_c.extra_header = NULL;
 }
 
