@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,10 +79,21 @@ configure(struct store *st)
     return ERR_OK;
 }
 
+/* Process-wide SQLite settings, before its first use: no memory
+ * statistics (nothing reads them, and keeping them takes a global mutex
+ * on every allocation SQLite makes). */
+static void
+sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* MISUSE if too late: ok */
+}
+
 enum err
 store_open_with(const char *path, const struct migration *const *sets,
                 struct store **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
     *out = NULL;
     struct store *st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
