@@ -17,6 +17,7 @@
 #ifndef PL_CUSTOMERS_CUSTOMERS_H
 #define PL_CUSTOMERS_CUSTOMERS_H
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
 
@@ -81,6 +82,11 @@ void cfield_check(const struct cfield *fields, json_t *rec, struct jcheck *k);
 /* Insert a checked record; *id receives the new id.
  * ERR_CUSTOMER_NUMBER_TAKEN when the number is used. */
 enum err customer_insert(struct store *st, const json_t *rec, int64_t *id);
+/* As customer_insert with the search keys already worked out
+ * (search_key_of of the name and kana). */
+enum err customer_insert_keyed(struct store *st, const json_t *rec,
+                               const char *name_key, const char *kana_key,
+                               int64_t *id);
 /* The customer as JSON (new ref), with id, status, version, timestamps.
  * ERR_CUSTOMER_NOT_FOUND when absent. */
 enum err customer_get(struct store *st, int64_t id, json_t **out);
@@ -353,6 +359,38 @@ const char *search_key(const char *folded);
 /* The key (customers.name_key / kana_key) of a name or kana as typed:
  * folded, past a legal form; "" when it cannot be folded. */
 void search_key_of(const char *text, char *key, size_t cap);
+/*
+ * One customer's search entry: its document, keys and phone digits, built
+ * from plain values — by search_store.c from the store, or by a bulk
+ * import from the rows it checked (on its reader thread, so the writer
+ * only stores it). Build: search_entry_customer, then search_entry_point
+ * for each occupied point, then search_entry_finish.
+ */
+#define SEARCH_KEY_MAX 1024
+#define SEARCH_DOC_MAX (16 * 1024)
+struct search_entry {
+    int64_t id;
+    struct buf doc;
+    char name_key[SEARCH_KEY_MAX], kana_key[SEARCH_KEY_MAX];
+    char phone[2][32]; /* bare digits */
+    char bill[1024];   /* billing address, added last */
+};
+struct search_customer {
+    const char *number, *name, *kana, *phone1, *phone2, *email, *postal,
+        *prefecture, *address; /* any may be NULL */
+};
+void search_entry_init(struct search_entry *e);
+void search_entry_free(struct search_entry *e);
+enum err search_entry_customer(struct search_entry *e,
+                               const struct search_customer *c);
+/* part: prefecture, city, street, building, room (NULL = ""). */
+enum err search_entry_point(struct search_entry *e, const char *const part[5],
+                            const char *meter);
+enum err search_entry_finish(struct search_entry *e);
+/* Store the entry of a customer inserted in this transaction with its keys
+ * (customer_insert_keyed): its phones and document, nothing to replace. */
+enum err customer_search_put_new(struct store *st,
+                                 const struct search_entry *e);
 /* Copy the ASCII digits of in to out (cap bytes; in == out is fine);
  * returns how many. */
 size_t search_digits(const char *in, char *out, size_t cap);
@@ -385,6 +423,10 @@ enum err customer_search_rebuild(struct store *st);
 void customer_search_defer(bool new_only);
 enum err customer_search_flush(struct store *st);
 void customer_search_discard(void);
+/* While deferred: true = refreshes are not even noted (the caller stores
+ * the customer's entry itself with customer_search_put_new). Returns the
+ * previous setting. */
+bool customer_search_mute(bool muted);
 /*
  * Search the ledger (the one box): customers matching q (see search.c),
  * with status (NULL = any), in ascending number order after the number

@@ -89,7 +89,8 @@ customer_row(struct stmt *s)
 }
 
 enum err
-customer_insert(struct store *st, const json_t *rec, int64_t *id)
+customer_insert_keyed(struct store *st, const json_t *rec, const char *name_key,
+                      const char *kana_key, int64_t *id)
 {
     struct stmt *s;
     char now[32];
@@ -103,11 +104,6 @@ customer_insert(struct store *st, const json_t *rec, int64_t *id)
         &s);
     if (rc)
         return rc;
-    char name_key[512], kana_key[512]; /* search keys, set once here */
-    search_key_of(json_string_value(json_object_get(rec, "name")), name_key,
-                  sizeof(name_key));
-    search_key_of(json_string_value(json_object_get(rec, "kana")), kana_key,
-                  sizeof(kana_key));
     rc = bind_rec(s, 1, customer_fields, rec);
     if (!rc && !(rc = stmt_bind_text(s, 12, now)) &&
         !(rc = stmt_bind_text(s, 13, name_key)))
@@ -117,6 +113,17 @@ customer_insert(struct store *st, const json_t *rec, int64_t *id)
         return err_fail(ERR_CUSTOMER_NUMBER_TAKEN, "number %s is taken",
                         json_string_value(json_object_get(rec, "number")));
     return rc ? rc : customer_search_refresh(st, *id);
+}
+
+enum err
+customer_insert(struct store *st, const json_t *rec, int64_t *id)
+{
+    char name_key[SEARCH_KEY_MAX], kana_key[SEARCH_KEY_MAX];
+    search_key_of(json_string_value(json_object_get(rec, "name")), name_key,
+                  sizeof(name_key));
+    search_key_of(json_string_value(json_object_get(rec, "kana")), kana_key,
+                  sizeof(kana_key));
+    return customer_insert_keyed(st, rec, name_key, kana_key, id);
 }
 
 enum err

@@ -342,7 +342,47 @@ import_row_clear(struct import_row *row)
 {
     json_decref(row->customer);
     json_decref(row->point);
+    if (row->search) {
+        search_entry_free(row->search);
+        free(row->search);
+    }
     memset(row, 0, sizeof(*row));
+}
+
+static const char *
+str_at(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The row's search entry, as search_store.c would build it from the
+ * store: worked out here, on the reader's thread, so the writer only
+ * stores it. Left NULL when anything fails (the writer then refreshes). */
+static void
+prepare_search(struct import_row *row)
+{
+    const json_t *c = row->customer, *p = row->point;
+    const struct search_customer sc = {
+        str_at(c, "number"),      str_at(c, "name"),       str_at(c, "kana"),
+        str_at(c, "phone1"),      str_at(c, "phone2"),     str_at(c, "email"),
+        str_at(c, "postal_code"), str_at(c, "prefecture"), str_at(c, "address"),
+    };
+    const char *const part[5] = {str_at(p, "prefecture"), str_at(p, "city"),
+                                 str_at(p, "street"), str_at(p, "building"),
+                                 str_at(p, "room")};
+    struct search_entry *e = xmalloc(sizeof(*e));
+    search_entry_init(e);
+    enum err rc = search_entry_customer(e, &sc);
+    if (!rc && p)
+        rc = search_entry_point(e, part, NULL);
+    if (!rc)
+        rc = search_entry_finish(e);
+    if (rc) {
+        search_entry_free(e);
+        free(e);
+        return;
+    }
+    row->search = e;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -504,6 +544,8 @@ import_next(struct import *im, struct import_row *row, bool *got)
     else
         check_row(im, row);
     row->ok = im->row_errors == 0;
+    if (row->ok)
+        prepare_search(row);
     im->valid += row->ok;
     return ERR_OK;
 }

@@ -60,6 +60,8 @@ struct import_opts {
 /* The job (opaque outside import.c). */
 struct import;
 
+struct search_entry; /* customers.h */
+
 /* One checked row. */
 struct import_row {
     size_t line;      /* physical line it starts on */
@@ -67,7 +69,9 @@ struct import_row {
     json_t *customer; /* checked customer record (owned) */
     json_t *point;    /* checked supply point record, or NULL (owned) */
     char moved_in[11];
-    const char *status; /* active|suspended|closed, or NULL */
+    const char *status;          /* active|suspended|closed, or NULL */
+    struct search_entry *search; /* its search entry, worked out by the
+                                    reader (NULL: the writer's refresh) */
 };
 
 /*

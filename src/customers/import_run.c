@@ -41,13 +41,20 @@ row_taken(struct run *r, struct import_row *row)
     r->writing = false;
 }
 
-/* Write one checked row (inside the transaction). */
+/* Write one checked row (inside the transaction). A row whose search
+ * entry the reader worked out stores it directly; others are refreshed
+ * (noted, then flushed before the commit). */
 static enum err
 row_insert(struct run *r, struct import_row *row)
 {
     int64_t id = 0, point = 0;
-    enum err rc = customer_insert(r->st, row->customer, &id);
+    struct search_entry *se = row->search;
+    bool was = customer_search_mute(se != NULL);
+    enum err rc = se ? customer_insert_keyed(r->st, row->customer, se->name_key,
+                                             se->kana_key, &id)
+                     : customer_insert(r->st, row->customer, &id);
     if (rc == ERR_CUSTOMER_NUMBER_TAKEN) {
+        customer_search_mute(was);
         row_taken(r, row);
         return ERR_OK;
     }
@@ -58,8 +65,12 @@ row_insert(struct run *r, struct import_row *row)
         rc = supply_point_first_move_in(r->st, point, id, row->moved_in);
         r->points++;
     }
-    r->customers++; /* customer_insert and the move noted the search
-                       refresh; done once each by customer_search_flush */
+    customer_search_mute(was);
+    if (!rc && se) {
+        se->id = id;
+        rc = customer_search_put_new(r->st, se);
+    }
+    r->customers++;
     return rc;
 }
 

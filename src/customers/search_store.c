@@ -30,20 +30,11 @@
 #include <string.h>
 
 #define BATCH   256
-#define DOC_MAX (16 * 1024)
-#define KEY_MAX 1024
-
-/* One customer's keys and document while a batch is built. */
-struct entry {
-    int64_t id;
-    struct buf doc;
-    char name_key[KEY_MAX], kana_key[KEY_MAX];
-    char phone[2][32]; /* bare digits */
-    char bill[1024];   /* billing address: added after the points' */
-};
+#define DOC_MAX SEARCH_DOC_MAX
+#define KEY_MAX SEARCH_KEY_MAX
 
 struct batch {
-    struct entry *e;
+    struct search_entry *e;
     size_t n, cap;
     bool fresh;      /* the index was emptied: nothing to replace */
     bool keys_saved; /* customer_insert stored name_key/kana_key */
@@ -53,6 +44,7 @@ struct batch {
 static _Thread_local struct {
     bool on;
     bool new_only; /* every noted customer is new: nothing to replace */
+    bool muted;    /* the caller stores this customer's entry itself */
     int64_t *ids;
     size_t n, cap;
 } pending;
@@ -80,36 +72,55 @@ add_keyed(struct buf *doc, enum search_field field, const char *text, char *key)
     return rc;
 }
 
-/* Fill e from a row of read_customers()'s query. */
-static enum err
-entry_read(struct entry *e, struct stmt *s)
+void
+search_entry_init(struct search_entry *e)
 {
-    char addr[1024];
+    memset(e, 0, sizeof(*e));
+    buf_init(&e->doc, DOC_MAX);
+}
+
+void
+search_entry_free(struct search_entry *e)
+{
+    buf_free(&e->doc);
+}
+
+enum err
+search_entry_customer(struct search_entry *e, const struct search_customer *c)
+{
     enum err rc;
-    e->id = stmt_int(s, 0);
     buf_reset(&e->doc);
-    search_digits(stmt_text(s, 4) ? stmt_text(s, 4) : "", e->phone[0],
-                  sizeof(e->phone[0]));
-    search_digits(stmt_text(s, 5) ? stmt_text(s, 5) : "", e->phone[1],
-                  sizeof(e->phone[1]));
-    snprintf(addr, sizeof(addr), "%s%s", stmt_text(s, 8) ? stmt_text(s, 8) : "",
-             stmt_text(s, 9) ? stmt_text(s, 9) : "");
-    if ((rc = search_doc_add(&e->doc, SEARCH_NUMBER, stmt_text(s, 1))) ||
-        (rc = add_keyed(&e->doc, SEARCH_NAME, stmt_text(s, 2), e->name_key)) ||
-        (rc = add_keyed(&e->doc, SEARCH_KANA, stmt_text(s, 3), e->kana_key)) ||
+    search_digits(c->phone1 ? c->phone1 : "", e->phone[0], sizeof(e->phone[0]));
+    search_digits(c->phone2 ? c->phone2 : "", e->phone[1], sizeof(e->phone[1]));
+    snprintf(e->bill, sizeof(e->bill), "%s%s",
+             c->prefecture ? c->prefecture : "", c->address ? c->address : "");
+    if ((rc = search_doc_add(&e->doc, SEARCH_NUMBER, c->number)) ||
+        (rc = add_keyed(&e->doc, SEARCH_NAME, c->name, e->name_key)) ||
+        (rc = add_keyed(&e->doc, SEARCH_KANA, c->kana, e->kana_key)) ||
         (rc = search_doc_add(&e->doc, SEARCH_PHONE, e->phone[0])) ||
         (rc = search_doc_add(&e->doc, SEARCH_PHONE, e->phone[1])) ||
-        (rc = search_doc_add(&e->doc, SEARCH_EMAIL, stmt_text(s, 6))) ||
-        (rc = search_doc_add(&e->doc, SEARCH_ADDRESS, stmt_text(s, 7))))
+        (rc = search_doc_add(&e->doc, SEARCH_EMAIL, c->email)))
         return rc;
-    snprintf(e->bill, sizeof(e->bill), "%s", addr);
-    return ERR_OK;
+    return search_doc_add(&e->doc, SEARCH_ADDRESS, c->postal);
+}
+
+/* Fill e from a row of read_customers()'s query. */
+static enum err
+entry_read(struct search_entry *e, struct stmt *s)
+{
+    const struct search_customer c = {
+        stmt_text(s, 1), stmt_text(s, 2), stmt_text(s, 3),
+        stmt_text(s, 4), stmt_text(s, 5), stmt_text(s, 6),
+        stmt_text(s, 7), stmt_text(s, 8), stmt_text(s, 9),
+    };
+    e->id = stmt_int(s, 0);
+    return search_entry_customer(e, &c);
 }
 
 /* The billing address, unless a point's address already holds it (most
  * customers are billed where they live: no index work for a repeat). */
-static enum err
-bill_add(struct entry *e)
+enum err
+search_entry_finish(struct search_entry *e)
 {
     char folded[KEY_MAX];
     if (search_normalize(e->bill, folded, sizeof(folded)) == ERR_OK &&
@@ -138,7 +149,7 @@ read_customers(struct store *st, struct batch *b, int64_t first, int64_t last)
 }
 
 /* The batch entry for customer id, or NULL (entries are in id order). */
-static struct entry *
+static struct search_entry *
 entry_find(struct batch *b, int64_t id)
 {
     size_t lo = 0, hi = b->n;
@@ -152,18 +163,26 @@ entry_find(struct batch *b, int64_t id)
     return lo < b->n && b->e[lo].id == id ? &b->e[lo] : NULL;
 }
 
-/* Add the address and installed meter of a point row to e's document. */
-static enum err
-point_read(struct entry *e, struct stmt *s)
+enum err
+search_entry_point(struct search_entry *e, const char *const part[5],
+                   const char *meter)
 {
     char addr[1024];
-    const char *part[5];
-    for (int i = 0; i < 5; i++)
-        part[i] = stmt_text(s, 1 + i) ? stmt_text(s, 1 + i) : "";
-    snprintf(addr, sizeof(addr), "%s%s%s%s%s", part[0], part[1], part[2],
-             part[3], part[4]);
+    snprintf(addr, sizeof(addr), "%s%s%s%s%s", part[0] ? part[0] : "",
+             part[1] ? part[1] : "", part[2] ? part[2] : "",
+             part[3] ? part[3] : "", part[4] ? part[4] : "");
     enum err rc = search_doc_add(&e->doc, SEARCH_ADDRESS, addr);
-    return rc ? rc : search_doc_add(&e->doc, SEARCH_METER, stmt_text(s, 6));
+    return rc ? rc : search_doc_add(&e->doc, SEARCH_METER, meter);
+}
+
+/* Add the address and installed meter of a point row to e's document. */
+static enum err
+point_read(struct search_entry *e, struct stmt *s)
+{
+    const char *const part[5] = {stmt_text(s, 1), stmt_text(s, 2),
+                                 stmt_text(s, 3), stmt_text(s, 4),
+                                 stmt_text(s, 5)};
+    return search_entry_point(e, part, stmt_text(s, 6));
 }
 
 /* Add the points the batch's customers occupy now, with their meters. */
@@ -185,7 +204,7 @@ read_points(struct store *st, struct batch *b)
         " ORDER BY o.customer_id, o.id",
         "ii", b->e[0].id, b->e[b->n - 1].id);
     while (!rc && !(rc = stmt_step(s, &row)) && row) {
-        struct entry *e = entry_find(b, stmt_int(s, 0));
+        struct search_entry *e = entry_find(b, stmt_int(s, 0));
         if (e)
             rc = point_read(e, s);
     }
@@ -210,7 +229,8 @@ forget(struct store *st, int64_t id)
 }
 
 static enum err
-entry_write(struct store *st, const struct entry *e, const struct batch *b)
+entry_write(struct store *st, const struct search_entry *e,
+            const struct batch *b)
 {
     bool fresh = b->fresh;
     enum err rc = ERR_OK;
@@ -241,6 +261,13 @@ entry_write(struct store *st, const struct entry *e, const struct batch *b)
     return rc;
 }
 
+enum err
+customer_search_put_new(struct store *st, const struct search_entry *e)
+{
+    const struct batch fresh = {.fresh = true, .keys_saved = true};
+    return entry_write(st, e, &fresh);
+}
+
 /* Index the customers with ids first..last (up to b->cap); *next
  * gets the id after the last one read, or 0 when none was. */
 static enum err
@@ -251,7 +278,7 @@ index_range(struct store *st, struct batch *b, int64_t first, int64_t last,
     if (!rc)
         rc = read_points(st, b);
     for (size_t i = 0; !rc && i < b->n; i++)
-        if (!(rc = bill_add(&b->e[i])))
+        if (!(rc = search_entry_finish(&b->e[i])))
             rc = entry_write(st, &b->e[i], b);
     *next = b->n ? b->e[b->n - 1].id + 1 : 0;
     return rc;
@@ -297,7 +324,8 @@ customer_search_refresh(struct store *st, int64_t customer_id)
     struct batch b;
     int64_t next;
     if (pending.on) {
-        note(customer_id);
+        if (!pending.muted)
+            note(customer_id);
         return ERR_OK;
     }
     batch_init(&b, 1, false);
@@ -361,6 +389,14 @@ customer_search_defer(bool new_only)
     pending.new_only = new_only;
 }
 
+bool
+customer_search_mute(bool muted)
+{
+    bool was = pending.muted;
+    pending.muted = muted;
+    return was;
+}
+
 void
 customer_search_discard(void)
 {
@@ -383,7 +419,8 @@ customer_search_flush(struct store *st)
     int64_t next;
     size_t i = 0;
     pending.on = false;
-    qsort(pending.ids, pending.n, sizeof(int64_t), cmp_id);
+    if (pending.n) /* none when every entry was stored directly */
+        qsort(pending.ids, pending.n, sizeof(int64_t), cmp_id);
     batch_init(&b, BATCH, pending.new_only);
     b.keys_saved = pending.new_only; /* new rows: customer_insert set them */
     while (!rc && i < pending.n) {   /* runs of consecutive ids */

@@ -6,6 +6,7 @@
  * write, meters at occupied points, moves, rebuild and deferred flush.
  */
 #include "customers/customers.h"
+#include "customers/import.h"
 #include "store/store.h"
 
 #include <limits.h>
@@ -453,6 +454,51 @@ test_rebuild_and_deferred_flush_match_refresh(void **state)
     free(after);
 }
 
+static enum err
+no_audit(void *arg, struct store *st, json_t *detail)
+{
+    (void)arg;
+    (void)st;
+    json_decref(detail);
+    return ERR_OK;
+}
+
+/* A bulk import works its search entries out on its reader thread; they
+ * must be exactly what a rebuild from the store gives. */
+static void
+test_import_entries_match_a_rebuild(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    static const char csv[] =
+        "顧客番号,氏名,フリガナ,電話番号,郵便番号,都道府県,住所,"
+        "供給地点都道府県,供給地点市区町村,供給地点番地,供給地点建物,"
+        "供給区分,入居日\r\n"
+        "8001,株式会社田中工務店,ｶﾌﾞｼｷｶﾞｲｼｬ ﾀﾅｶ,０９７７－１２－３４５６,"
+        "874-0001,大分県,別府市北浜1-2-3,大分県,別府市,北浜1-2-3,コーポ北浜,"
+        "戸別,2024/4/1\r\n"
+        "8002,佐藤花子,さとう はなこ,,,,,大分県,大分市,府内町2丁目3番4号,,"
+        "集合,令和6年5月1日\r\n";
+    struct import_opts o = {CHARSET_AUTO, true, NULL};
+    struct import *im;
+    json_t *summary = NULL;
+    assert_int_equal(import_open(csv, sizeof(csv) - 1, &o, &im), ERR_OK);
+    assert_int_equal(import_run(st, im, false, no_audit, NULL, &summary),
+                     ERR_OK);
+    import_free(im);
+    json_decref(summary);
+    assert_string_equal(found(st, "田中工務店"), "8001");
+    assert_string_equal(found(st, "0977123456"), "8001");
+    assert_string_equal(found(st, "府内町2-3-4"), "8002");
+    char *imported = snapshot(st);
+    assert_int_equal(store_tx_begin(st), ERR_OK);
+    assert_int_equal(customer_search_rebuild(st), ERR_OK);
+    assert_int_equal(store_tx_commit(st), ERR_OK);
+    char *rebuilt = snapshot(st);
+    assert_string_equal(imported, rebuilt);
+    free(imported);
+    free(rebuilt);
+}
+
 static void
 test_delete_removes_the_index_rows(void **state)
 {
@@ -518,6 +564,7 @@ main(void)
     const struct CMUnitTest store_tests[] = {
         cmocka_unit_test(test_index_follows_customers_points_moves_and_meters),
         cmocka_unit_test(test_rebuild_and_deferred_flush_match_refresh),
+        cmocka_unit_test(test_import_entries_match_a_rebuild),
         cmocka_unit_test(test_delete_removes_the_index_rows),
         cmocka_unit_test(test_status_cursor_and_matched_in_results),
     };
