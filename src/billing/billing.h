@@ -234,6 +234,11 @@ enum err equipment_fee_add(struct store *st, int64_t contract_id,
                            int64_t appliance_id, const char *description,
                            int64_t fee_cyen, const char *starts_on,
                            const char *ends_on, int64_t *id);
+/* 設備料金 stops: the fee's last day becomes ends_on (earlier than a set
+ * end is allowed, later is not; not before it starts: ERR_CONFLICT);
+ * ERR_NOT_FOUND when the contract has no such fee. */
+enum err equipment_fee_end(struct store *st, int64_t contract_id,
+                           int64_t fee_id, const char *ends_on);
 /* The lines and totals of a bill as invoice JSON: "lines" [{kind,
  * description, quantity_m3, unit_price, amount_yen, tax_rate,
  * tax_included}], "tax" [{rate, taxable_yen, tax_yen}] ×3, subtotal_yen,

@@ -16,6 +16,7 @@
  *   GET/PUT   /cost-adjustments/{month}   {per_m3, tax_included}
  *   PUT       /contracts/{id}/tariff      {tariff_id}
  *   GET/POST  /contracts/{id}/equipment-fees   設備料金 of a contract
+ *   POST      /contracts/{id}/equipment-fees/{fee}/end   its last day
  *   GET/PUT   /settings/billing           rounding, tax rounding, price
  *                                         change rule, partial base,
  *                                         registration (T+13), due days,
@@ -34,6 +35,7 @@
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TARIFF_BODY_MAX (32 * 1024)
@@ -717,6 +719,45 @@ post_fee(struct req *r)
     return answer(r, rc, 201, out);
 }
 
+/* POST /contracts/{id}/equipment-fees/{fee}/end {ends_on}: the fee's last
+ * day (the equipment was removed, or the lease ended). */
+static enum err
+end_fee(struct req *r)
+{
+    static const char *const allowed[] = {"ends_on", "reason", NULL};
+    struct auth_ctx *a = auth_ctx(r);
+    int64_t id, fee;
+    const char *to, *reason;
+    char target[48], *end;
+    json_t *b, *out = NULL;
+    struct jcheck k;
+    enum err rc = record_path_id(r, ERR_CONTRACT_NOT_FOUND, &id);
+    if (rc || (rc = req_json_object(r, &b)))
+        return rc;
+    fee = strtoll(req_param(r, "fee"), &end, 10);
+    if (*end || fee <= 0)
+        return err_fail(ERR_NOT_FOUND, "no such equipment fee");
+    jcheck_init(&k);
+    jcheck_only(&k, b, allowed);
+    check_date(&k, b, "ends_on", true, &to);
+    jcheck_str(&k, b, "reason", 200, 0, &reason);
+    if (!jcheck_ok(&k))
+        return req_invalid(r, &k);
+    jcheck_free(&k);
+    if ((rc = store_tx_begin(a->st)))
+        return rc;
+    rc = equipment_fee_end(a->st, id, fee, to);
+    record_target(target, sizeof(target), "contract", id);
+    if (!rc)
+        rc = auth_audit(r, a->st, NULL, "contract.equipment_fee_end", target,
+                        json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)fee,
+                                  "ends_on", to, "reason", reason));
+    if ((rc = record_tx_end(a->st, rc)))
+        return rc;
+    rc = equipment_fee_list(a->st, id, &out);
+    return answer(r, rc, 200, out);
+}
+
 /* ----------------------------------------------------------------------
  * Settings (請求の設定)
  * ---------------------------------------------------------------------- */
@@ -879,6 +920,8 @@ const struct route tariff_routes[] = {
      0},
     {"POST", "/api/v1/contracts/{id}/equipment-fees", post_fee, SMALL_BODY_MAX,
      WRITE, "contract.equipment_fee", 0},
+    {"POST", "/api/v1/contracts/{id}/equipment-fees/{fee}/end", end_fee,
+     SMALL_BODY_MAX, WRITE, "contract.equipment_fee_end", 0},
     {"GET", "/api/v1/settings/billing", get_settings, 0, READ, NULL, 0},
     {"PUT", "/api/v1/settings/billing", put_settings, SMALL_BODY_MAX, WRITE,
      "settings.billing", 0},

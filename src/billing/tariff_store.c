@@ -603,6 +603,38 @@ equipment_fee_add(struct store *st, int64_t contract_id, int64_t appliance_id,
     return rc;
 }
 
+enum err
+equipment_fee_end(struct store *st, int64_t contract_id, int64_t fee_id,
+                  const char *ends_on)
+{
+    struct stmt *s;
+    bool row = false;
+    char starts[11] = "", ended[11] = "";
+    enum err rc = store_query(st, &s,
+                              "SELECT starts_on, ends_on FROM equipment_fees"
+                              " WHERE id = $1 AND contract_id = $2",
+                              "ii", fee_id, contract_id);
+    if (!rc && !(rc = stmt_step(s, &row)) && row) {
+        snprintf(starts, sizeof(starts), "%s", stmt_text(s, 0));
+        snprintf(ended, sizeof(ended), "%s",
+                 stmt_text(s, 1) ? stmt_text(s, 1) : "");
+    }
+    stmt_done(s);
+    if (!rc && !row)
+        return err_fail(ERR_NOT_FOUND, "no equipment fee %lld on contract",
+                        (long long)fee_id);
+    if (!rc && *ended && strcmp(ended, ends_on) <= 0)
+        return err_fail(ERR_CONFLICT, "the fee already ends on %s", ended);
+    if (!rc && strcmp(ends_on, starts) < 0)
+        return err_fail(ERR_CONFLICT, "the fee starts on %s", starts);
+    if (!rc)
+        rc = store_run(st,
+                       "UPDATE equipment_fees SET ends_on = $1"
+                       " WHERE id = $2",
+                       "ti", ends_on, fee_id);
+    return rc;
+}
+
 /* ----------------------------------------------------------------------
  * Settings
  * ---------------------------------------------------------------------- */

@@ -57,6 +57,12 @@ req(const char *method, const char *path, const char *json, struct http *h)
     client_req(&srv, &admin_c, method, path, json, h);
 }
 
+static const char *
+str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
 static int64_t
 num(const json_t *o, const char *key)
 {
@@ -328,6 +334,31 @@ test_assign_three_part_rule(void **state)
     assert_int_equal(h.status, 201);
     assert_int_equal(json_array_size(json_object_get(h.json, "equipment_fees")),
                      1);
+    int64_t fee =
+        num(json_array_get(json_object_get(h.json, "equipment_fees"), 0), "id");
+    http_free(&h);
+    /* the fee can be given a last day: not before it starts, once */
+    char end[128];
+    snprintf(end, sizeof(end), "/api/v1/contracts/%lld/equipment-fees/%lld/end",
+             (long long)contract, (long long)fee);
+    req("POST", end, "{\"ends_on\":\"2024-12-31\"}", &h);
+    assert_problem(&h, 409, "conflict");
+    http_free(&h);
+    req("POST", end, "{\"ends_on\":\"2035-03-31\",\"reason\":\"撤去予定\"}",
+        &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(
+        str(json_array_get(json_object_get(h.json, "equipment_fees"), 0),
+            "ends_on"),
+        "2035-03-31");
+    http_free(&h);
+    req("POST", end, "{\"ends_on\":\"2036-01-01\"}", &h); /* not later */
+    assert_problem(&h, 409, "conflict");
+    http_free(&h);
+    snprintf(end, sizeof(end), "/api/v1/contracts/%lld/equipment-fees/999/end",
+             (long long)contract);
+    req("POST", end, "{\"ends_on\":\"2035-01-01\"}", &h);
+    assert_int_equal(h.status, 404);
     http_free(&h);
     snprintf(path, sizeof(path), "/api/v1/contracts/%lld/tariff",
              (long long)contract);
