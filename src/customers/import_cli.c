@@ -163,9 +163,10 @@ print_summary(const char *file, const json_t *s, bool dry_run, double secs)
 
 /* Run the job on file's bytes; prints the outcome. */
 static enum err
-run(const struct import_cli_opts *o, const char *file, const struct buf *b,
+run(const void *opts, const char *file, const struct buf *b,
     const json_t *mapping)
 {
+    const struct import_cli_opts *o = opts;
     struct import_opts io = {CHARSET_AUTO, o->header, mapping};
     struct import *im;
     struct store *st;
@@ -187,31 +188,50 @@ run(const struct import_cli_opts *o, const char *file, const struct buf *b,
     return rc;
 }
 
-static int
-cmd_customers(int argc, char **argv)
+int
+import_cli_command(const struct import_cli_cmd *c, int argc, char **argv)
 {
-    struct import_cli_opts o = {0};
     struct buf b;
     json_t *mapping = NULL;
     if (opt_wants_help(argc, argv) || argc < 1 || argv[0][0] == '-') {
-        cli_help("pilotlight import customers FILE --tenant CODE [options]",
-                 "Import customers (and their supply points) from a CSV file "
-                 "(UTF-8 or Shift_JIS). All rows or none: any error imports "
-                 "nothing.",
-                 import_opts);
+        cli_help(c->usage, c->what, c->table);
         return argc < 1 || argv[0][0] == '-' ? 2 : 0;
     }
     const char *file = argv[0];
-    enum err rc = opt_parse(import_opts, &o, argc - 1, argv + 1);
-    buf_init(&b, IMPORT_BYTES_MAX);
-    if (!rc && !(rc = import_cli_mapping(o.mapping, &mapping)) &&
+    enum err rc = opt_parse(c->table, c->opts, argc - 1, argv + 1);
+    buf_init(&b, c->bytes_max);
+    if (!rc && !(rc = import_cli_mapping(c->mapping(c->opts), &mapping)) &&
         !(rc = import_cli_read_file(file, &b)))
-        rc = run(&o, file, &b, mapping);
+        rc = c->run(c->opts, file, &b, mapping);
     buf_free(&b);
     json_decref(mapping);
     if (rc == ERR_IMPORT_ROWS)
         return 1; /* the errors are printed */
-    return rc ? cli_fail("import", rc) : 0;
+    return rc ? cli_fail(c->name, rc) : 0;
+}
+
+static const char *
+customers_mapping(const void *opts)
+{
+    return ((const struct import_cli_opts *)opts)->mapping;
+}
+
+static int
+cmd_customers(int argc, char **argv)
+{
+    struct import_cli_opts o = {0};
+    const struct import_cli_cmd c = {
+        "import",
+        "pilotlight import customers FILE --tenant CODE [options]",
+        "Import customers (and their supply points) from a CSV file (UTF-8 "
+        "or Shift_JIS). All rows or none: any error imports nothing.",
+        import_opts,
+        IMPORT_BYTES_MAX,
+        &o,
+        customers_mapping,
+        run,
+    };
+    return import_cli_command(&c, argc, argv);
 }
 
 int

@@ -19,6 +19,24 @@ struct store;
  */
 int import_main(int argc, char **argv);
 
+struct opt;
+
+/* One import command: its help, options and the job on the file's bytes.
+ * import_cli_command parses argv (FILE then options into opts), reads the
+ * file (at most bytes_max) and the mapping, runs, and gives the exit code
+ * (see import_main). */
+struct import_cli_cmd {
+    const char *name; /* for error messages: "import readings" */
+    const char *usage, *what;
+    const struct opt *table;
+    size_t bytes_max;
+    void *opts;
+    const char *(*mapping)(const void *opts); /* the --mapping text */
+    enum err (*run)(const void *opts, const char *file, const struct buf *b,
+                    const json_t *mapping);
+};
+int import_cli_command(const struct import_cli_cmd *c, int argc, char **argv);
+
 /* The whole file at path into b (bounded by b's maximum). */
 enum err import_cli_read_file(const char *path, struct buf *b);
 /* --mapping: JSON text, or @FILE holding it; *out NULL when arg is "". */

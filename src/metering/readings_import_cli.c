@@ -94,9 +94,10 @@ print_summary(const char *file, const json_t *s, bool dry_run, double secs)
 
 /* Run the job on file's bytes; prints the outcome. */
 static enum err
-run(const struct rcli_opts *o, const char *file, const struct buf *b,
+run(const void *opts, const char *file, const struct buf *b,
     const json_t *mapping)
 {
+    const struct rcli_opts *o = opts;
     struct readings_import_opts io = {CHARSET_AUTO, o->header, mapping,
                                       o->one_by_one ? -1 : 0};
     struct readings_import *im;
@@ -121,30 +122,27 @@ run(const struct rcli_opts *o, const char *file, const struct buf *b,
     return rc;
 }
 
+static const char *
+readings_mapping(const void *opts)
+{
+    return ((const struct rcli_opts *)opts)->mapping;
+}
+
 int
 readings_import_main(int argc, char **argv)
 {
     struct rcli_opts o = {0};
-    struct buf b;
-    json_t *mapping = NULL;
-    if (opt_wants_help(argc, argv) || argc < 1 || argv[0][0] == '-') {
-        cli_help("pilotlight import readings FILE --tenant CODE [options]",
-                 "Import meter readings (検針値) from a CSV file (UTF-8 or "
-                 "Shift_JIS), matched to supply points by supply_point_id, "
-                 "customer number or meter serial. All rows or none: any "
-                 "error imports nothing.",
-                 rcli_table);
-        return argc < 1 || argv[0][0] == '-' ? 2 : 0;
-    }
-    const char *file = argv[0];
-    enum err rc = opt_parse(rcli_table, &o, argc - 1, argv + 1);
-    buf_init(&b, READINGS_IMPORT_BYTES_MAX);
-    if (!rc && !(rc = import_cli_mapping(o.mapping, &mapping)) &&
-        !(rc = import_cli_read_file(file, &b)))
-        rc = run(&o, file, &b, mapping);
-    buf_free(&b);
-    json_decref(mapping);
-    if (rc == ERR_IMPORT_ROWS)
-        return 1; /* the errors are printed */
-    return rc ? cli_fail("import readings", rc) : 0;
+    const struct import_cli_cmd c = {
+        "import readings",
+        "pilotlight import readings FILE --tenant CODE [options]",
+        "Import meter readings (検針値) from a CSV file (UTF-8 or Shift_JIS), "
+        "matched to supply points by supply_point_id, customer number or "
+        "meter serial. All rows or none: any error imports nothing.",
+        rcli_table,
+        READINGS_IMPORT_BYTES_MAX,
+        &o,
+        readings_mapping,
+        run,
+    };
+    return import_cli_command(&c, argc, argv);
 }
