@@ -34,6 +34,7 @@ DUR=${BENCH_SECONDS:-5}
 NQ=${BENCH_QUERIES:-200}
 MIX_CONNS=${BENCH_CONNS:-4}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/serve.sh"
 work=$(mktemp -d /tmp/pl-bench-customers-XXXXXX)
 pid=""
 cleanup() {
@@ -128,46 +129,8 @@ with open(out + "/kinds", "w") as kf:
 EOF
 
 # --- server and a signed-in office user ---------------------------------
-pw=$("$BIN" user create --data "$data" --tenant 0001 --login bench \
-    --name 'ベンチ' --role office 2>&1 | sed -n 's/^initial password: *\([^ ]*\).*/\1/p')
-[ -n "$pw" ] || { echo "user create gave no password"; exit 1; }
-PILOTLIGHT_ACCESS_LOG=false "$BIN" serve --data "$data" --port 0 --threads 4 \
-    --per-ip 1000 --login-rate 100000 --web "$HERE/../web" 2>"$work/log" &
-pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*"event":"serve.listening".*"port":\([0-9]*\).*/\1/p' "$work/log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "server did not start"; cat "$work/log"; exit 1; }
-base="http://127.0.0.1:$port"
-jar="$work/cookies"
-api() { # METHOD PATH [JSON]: prints the body; CSRF from the last answer
-    local csrf
-    csrf=$(cat "$work/csrf" 2>/dev/null || true)
-    curl -s -b "$jar" -c "$jar" -X "$1" -H 'Content-Type: application/json' \
-        -H "X-CSRF-Token: $csrf" ${3:+-d "$3"} "$base$2" | tee "$work/last"
-    python3 -c 'import json, sys
-try: c = json.load(open(sys.argv[1])).get("csrf")
-except Exception: c = None
-if c: open(sys.argv[2], "w").write(c)' "$work/last" "$work/csrf"
-}
-field() { python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
-code() { "$BIN" totp --secret "$1" --time "$2" | head -c 6; }
-api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
-secret=$(api GET /api/v1/auth/enroll | field secret)
-[ -n "$secret" ] || { echo "enrolment gave no secret"; exit 1; }
-api POST /api/v1/auth/enroll "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
-if ! curl -sf -b "$jar" "$base/api/v1/customers?limit=1" >/dev/null; then
-    # enrolment did not finish the session: sign in with the next code
-    sleep $((31 - $(date +%s) % 30))
-    api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
-    api POST /api/v1/auth/totp "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
-fi
-cookie=$(awk '$6 ~ /pl_session/ { print $6 "=" $7 }' "$jar")
-curl -sf -H "Cookie: $cookie" "$base/api/v1/customers?limit=1" >/dev/null ||
-    { echo "could not sign in"; cat "$work/last"; exit 1; }
+bench_serve "$data" 4 --per-ip 1000
+bench_sign_in "$data" office "/api/v1/customers?limit=1"
 
 # --- search latency -------------------------------------------------------
 to_ms() {

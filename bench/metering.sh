@@ -39,6 +39,7 @@ SHEET_POINTS=${BENCH_SHEET_POINTS:-500}
 DUR=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNS:-4}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/serve.sh"
 work=$(mktemp -d /tmp/pl-bench-metering-XXXXXX)
 pid=""
 cleanup() {
@@ -177,44 +178,9 @@ sheet_points=$(python3 -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM supply_points WHERE route = ?", (sys.argv[2],)).fetchone()[0])' "$sdb" "$route")
 
 # --- (b) server and a signed-in reader ----------------------------------------
-pw=$("$BIN" user create --data "$sdata" --tenant 0001 --login bench \
-    --name 'ベンチ' --role reader 2>&1 | sed -n 's/^initial password: *\([^ ]*\).*/\1/p')
-[ -n "$pw" ] || { echo "user create gave no password"; exit 1; }
-PILOTLIGHT_ACCESS_LOG=false "$BIN" serve --data "$sdata" --port 0 --threads 4 \
-    --per-ip 1000 --login-rate 100000 --web "$HERE/../web" 2>"$work/log" &
-pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*"event":"serve.listening".*"port":\([0-9]*\).*/\1/p' "$work/log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "server did not start"; cat "$work/log"; exit 1; }
-base="http://127.0.0.1:$port"
-jar="$work/cookies"
-api() { # METHOD PATH [JSON]: prints the body; CSRF from the last answer
-    local csrf
-    csrf=$(cat "$work/csrf" 2>/dev/null || true)
-    curl -s -b "$jar" -c "$jar" -X "$1" -H 'Content-Type: application/json' \
-        -H "X-CSRF-Token: $csrf" ${3:+-d "$3"} "$base$2" | tee "$work/lastapi"
-    python3 -c 'import json, sys
-try: c = json.load(open(sys.argv[1])).get("csrf")
-except Exception: c = None
-if c: open(sys.argv[2], "w").write(c)' "$work/lastapi" "$work/csrf"
-}
-field() { python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
-code() { "$BIN" totp --secret "$1" --time "$2" | head -c 6; }
+bench_serve "$sdata" 4 --per-ip 1000
 path="/api/v1/reading-routes/$route/sheet?month=$month"
-api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
-secret=$(api GET /api/v1/auth/enroll | field secret)
-[ -n "$secret" ] || { echo "enrolment gave no secret"; exit 1; }
-api POST /api/v1/auth/enroll "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
-if ! curl -sf -b "$jar" "$base$path" >/dev/null; then
-    sleep $((31 - $(date +%s) % 30))
-    api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
-    api POST /api/v1/auth/totp "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
-fi
-cookie=$(awk '$6 ~ /pl_session/ { print $6 "=" $7 }' "$jar")
+bench_sign_in "$sdata" reader "$path"
 curl -sf -H "Cookie: $cookie" "$base$path" -o "$work/sheet.json" ||
     { echo "could not sign in or fetch the sheet"; cat "$work/lastapi"; exit 1; }
 read -r sheet_rows sheet_read sheet_kb <<<"$(python3 -c 'import json, os, sys

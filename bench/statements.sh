@@ -18,6 +18,7 @@ BIN=${PILOTLIGHT_BIN:-./build-bench/pilotlight}
 CUSTOMERS=${BENCH_STATEMENT_CUSTOMERS:-2000}
 ROUNDS=${BENCH_ROUNDS:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib/serve.sh"
 work=$(mktemp -d /tmp/pl-bench-statements-XXXXXX)
 pid=""
 cleanup() {
@@ -43,39 +44,9 @@ print(*(r or (0, 0)))' "$db")"
 limit=$((invoices < 1000 ? invoices : 1000))
 
 # --- server and a signed-in accountant --------------------------------------
-pw=$("$BIN" user create --data "$data" --tenant 0001 --login bench \
-    --name 'ベンチ' --role accountant 2>&1 | sed -n 's/^initial password: *\([^ ]*\).*/\1/p')
-[ -n "$pw" ] || { echo "user create gave no password"; exit 1; }
-PILOTLIGHT_ACCESS_LOG=false "$BIN" serve --data "$data" --port 0 --threads 2 \
-    --login-rate 100000 --web "$HERE/../web" 2>"$work/log" &
-pid=$!
-port=""
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*"event":"serve.listening".*"port":\([0-9]*\).*/\1/p' "$work/log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "server did not start"; cat "$work/log"; exit 1; }
-base="http://127.0.0.1:$port"
-jar="$work/cookies"
-api() { # METHOD PATH [JSON]: prints the body; CSRF from the last answer
-    local csrf
-    csrf=$(cat "$work/csrf" 2>/dev/null || true)
-    curl -s -b "$jar" -c "$jar" -X "$1" -H 'Content-Type: application/json' \
-        -H "X-CSRF-Token: $csrf" ${3:+-d "$3"} "$base$2" | tee "$work/lastapi"
-    python3 -c 'import json, sys
-try: c = json.load(open(sys.argv[1])).get("csrf")
-except Exception: c = None
-if c: open(sys.argv[2], "w").write(c)' "$work/lastapi" "$work/csrf"
-}
-field() { python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
-code() { "$BIN" totp --secret "$1" --time "$2" | head -c 6; }
+bench_serve "$data" 2
 path="/api/v1/billing-runs/$run/statements.pdf?limit=$limit"
-api POST /api/v1/auth/login "{\"tenant\":\"0001\",\"login_id\":\"bench\",\"password\":\"$pw\"}" >/dev/null
-secret=$(api GET /api/v1/auth/enroll | field secret)
-[ -n "$secret" ] || { echo "enrolment gave no secret"; exit 1; }
-api POST /api/v1/auth/enroll "{\"code\":\"$(code "$secret" "$(date +%s)")\"}" >/dev/null
-cookie=$(awk '$6 ~ /pl_session/ { print $6 "=" $7 }' "$jar")
+bench_sign_in "$data" accountant "$path"
 
 # --- the rounds ---------------------------------------------------------------
 rates=()
