@@ -315,7 +315,7 @@ auth_change_by_id(struct req *r, const char *action, const char *kind,
                   enum err (*fn)(struct store *, int64_t))
 {
     struct auth_ctx *a = auth_ctx(r);
-    int64_t id;
+    int64_t id = 0;
     char target[48];
     enum err rc = auth_path_id(r, &id);
     if (rc || (rc = store_tx_begin(a->st)))

@@ -427,6 +427,10 @@ void customer_search_discard(void);
  * the customer's entry itself with customer_search_put_new). Returns the
  * previous setting. */
 bool customer_search_mute(bool muted);
+/* Inside a bulk writer's transaction: on = let the index gather a whole
+ * import's terms in memory (one segment at the commit); put it back (off)
+ * before the commit. */
+enum err customer_search_bulk(struct store *st, bool on);
 /*
  * Search the ledger (the one box): customers matching q (see search.c),
  * with status (NULL = any), in ascending number order after the number

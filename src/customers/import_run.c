@@ -262,6 +262,8 @@ finish_writing(struct run *r, import_audit_fn audit, void *arg)
 {
     enum err rc = customer_search_flush(r->st);
     if (!rc)
+        rc = customer_search_bulk(r->st, false);
+    if (!rc)
         rc = audit(arg, r->st, audit_detail(r));
     if (!rc)
         rc = store_tx_commit(r->st);
@@ -276,7 +278,10 @@ import_run(struct store *st, struct import *im, bool dry_run,
     enum err rc = ERR_OK;
     *summary = NULL;
     if (!dry_run &&
-        ((rc = import_cache_grow(st)) || (rc = store_tx_begin(st)))) {
+        ((rc = import_cache_grow(st)) || (rc = store_tx_begin(st)) ||
+         (rc = customer_search_bulk(st, true)))) {
+        if (store_in_tx(st))
+            store_tx_rollback(st);
         import_cache_restore(st);
         return rc;
     }

@@ -361,18 +361,44 @@ customer_search_refresh_point(struct store *st, int64_t point_id)
     return rc;
 }
 
+/*
+ * FTS5 keeps new documents' terms in memory and writes them out as a
+ * segment when they pass its hashsize (1 MiB by default), or at the
+ * commit. A 100,000-customer import fills that about forty times, and each
+ * small segment is then merged again; with 64 MiB the whole import is one
+ * segment written at the commit (import 1.95 -> 1.80 s per 100k rows,
+ * about 20 MB more memory at the peak). The setting lives in the index's
+ * config table, so it is set inside the writer's transaction and put back
+ * before the commit: a rollback undoes it too.
+ */
+#define HASH_BULK    (64 << 20)
+#define HASH_DEFAULT (1 << 20)
+
+enum err
+customer_search_bulk(struct store *st, bool on)
+{
+    return store_run(st,
+                     "INSERT INTO customer_search (customer_search, rank)"
+                     " VALUES ('hashsize', $1)",
+                     "i", (int64_t)(on ? HASH_BULK : HASH_DEFAULT));
+}
+
 enum err
 customer_search_rebuild(struct store *st)
 {
     struct batch b;
     int64_t next = 1;
-    enum err rc = store_run(st, "DELETE FROM customer_phones", "");
+    enum err rc = customer_search_bulk(st, true);
+    if (!rc)
+        rc = store_run(st, "DELETE FROM customer_phones", "");
     if (!rc)
         rc = store_run(st, "DELETE FROM customer_search", "");
     batch_init(&b, BATCH, true);
     while (!rc && next > 0)
         rc = index_range(st, &b, next, INT64_MAX, &next);
     batch_free(&b);
+    if (!rc)
+        rc = customer_search_bulk(st, false);
     if (!rc) /* one segment: no tombstones or small segments to merge at
                 every query (a query on common trigrams got 5x slower) */
         rc = store_run(st,
