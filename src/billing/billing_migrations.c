@@ -24,6 +24,16 @@
  * taken in the same transaction as the invoice), with lines
  * (invoice_lines) and a JSON snapshot of what priced them; a correction
  * (赤黒訂正) voids an invoice and issues one that names it.
+ *
+ * v2: the part of a snapshot that thousands of invoices share (the tariff
+ * version, the billing settings, the issuer: about 800 bytes) is stored
+ * once in invoice_bases, named by its BLAKE2b digest, and an invoice's
+ * snapshot keeps only what is its own (basis_id NULL: an older invoice
+ * whose snapshot holds everything). invoice_lines is clustered on
+ * (invoice_id, position) (WITHOUT ROWID): one b-tree instead of a table
+ * and its unique index. Together about 40% less written per invoice.
+ * Its checks are OR chains: SQLite builds a throwaway index for a CHECK's
+ * IN list on every row it inserts.
  */
 #include "store/migrate.h"
 
@@ -149,5 +159,31 @@ const struct migration billing_tenant_migrations[] = {
      " amount_yen INTEGER NOT NULL,"
      " tax_rate INTEGER NOT NULL CHECK (tax_rate IN (0, 8, 10)),"
      " UNIQUE (invoice_id, position));"},
+    {"billing", 2,
+     "CREATE TABLE invoice_lines_v2 ("
+     " invoice_id INTEGER NOT NULL REFERENCES invoices (id),"
+     " position INTEGER NOT NULL,"
+     " kind TEXT NOT NULL CHECK (kind = 'base' OR kind = 'usage'"
+     "  OR kind = 'equipment' OR kind = 'adjustment' OR kind = 'charge'"
+     "  OR kind = 'correction'),"
+     " description TEXT NOT NULL,"
+     " quantity_tenths INTEGER,"
+     " unit_price_cyen INTEGER,"
+     " amount_yen INTEGER NOT NULL,"
+     " tax_rate INTEGER NOT NULL"
+     "  CHECK (tax_rate = 10 OR tax_rate = 8 OR tax_rate = 0),"
+     " PRIMARY KEY (invoice_id, position)) WITHOUT ROWID;"
+     "INSERT INTO invoice_lines_v2 SELECT invoice_id, position, kind,"
+     " description, quantity_tenths, unit_price_cyen, amount_yen, tax_rate"
+     " FROM invoice_lines;"
+     "DROP TABLE invoice_lines;"
+     "ALTER TABLE invoice_lines_v2 RENAME TO invoice_lines;"
+     "CREATE TABLE invoice_bases ("
+     " id INTEGER PRIMARY KEY,"
+     " digest TEXT NOT NULL UNIQUE,"
+     " body TEXT NOT NULL,"
+     " created_at TEXT NOT NULL);"
+     "ALTER TABLE invoices ADD COLUMN"
+     " basis_id INTEGER REFERENCES invoice_bases (id);"},
     {NULL, 0, NULL},
 };

@@ -5,7 +5,8 @@
  * all written when it was issued and never changed since: the invoices row
  * (number, dates, amounts, status — the one field a correction changes),
  * its invoice_lines, and its snapshot (customer, supply point, reading,
- * tax per rate, issuer, and what priced it). Nothing is re-read from the
+ * tax per rate, issuer, and what priced it; the part many invoices share
+ * is in invoice_bases, merged back here). Nothing is re-read from the
  * ledger or the tariff, so a later change there never alters an invoice.
  */
 #include "billing/run_int.h"
@@ -18,7 +19,8 @@
     "iv.id, iv.number, iv.status, iv.corrects_id, iv.issued_on, iv.due_on,"    \
     " iv.payment_method, iv.period_from, iv.period_to, iv.subtotal_yen,"       \
     " iv.tax_yen, iv.total_yen, iv.previous_balance_yen, iv.amount_due_yen,"   \
-    " iv.snapshot, iv.run_id, iv.contract_id, co.number, iv.customer_id"
+    " iv.snapshot, iv.run_id, iv.contract_id, co.number, iv.customer_id,"      \
+    " b.body"
 
 static json_t *
 int_or_null(struct stmt *s, int col)
@@ -72,23 +74,43 @@ row_fields(struct stmt *s, json_t *doc)
     json_object_set_new(doc, "contract_id", json_integer(stmt_int(s, 16)));
 }
 
+/* The row's snapshot: its own part over the shared one (basis), if any.
+ * Non-zero when either does not parse. */
+static int
+snapshot_of(struct stmt *s, json_t **out)
+{
+    const char *own = stmt_text(s, 14), *shared = stmt_text(s, 19);
+    json_t *basis = NULL;
+    *out = NULL;
+    if (!own || json_parse(own, strlen(own), out))
+        return -1;
+    if (!shared)
+        return 0;
+    if (json_parse(shared, strlen(shared), &basis) ||
+        json_object_update_missing(*out, basis)) {
+        json_decref(basis);
+        return -1;
+    }
+    json_decref(basis);
+    return 0;
+}
+
 enum err
 invoice_json(struct store *st, int64_t id, json_t **out)
 {
     struct stmt *s;
     bool row;
     json_t *snap = NULL, *lines = NULL;
-    const char *text;
     *out = NULL;
     enum err rc = store_query(
         st, &s,
         "SELECT " INVOICE_COLS " FROM invoices iv"
-        " LEFT JOIN invoices co ON co.id = iv.corrects_id WHERE iv.id = $1",
+        " LEFT JOIN invoices co ON co.id = iv.corrects_id"
+        " LEFT JOIN invoice_bases b ON b.id = iv.basis_id WHERE iv.id = $1",
         "i", id);
     if (!rc && !(rc = stmt_step(s, &row)) && !row)
         rc = ERR_INVOICE_NOT_FOUND;
-    if (!rc && (text = stmt_text(s, 14)) &&
-        json_parse(text, strlen(text), &snap))
+    if (!rc && snapshot_of(s, &snap))
         rc =
             err_fail(ERR_INTERNAL, "invoice %lld: bad snapshot", (long long)id);
     if (!rc && !(rc = lines_of(st, id, &lines))) {

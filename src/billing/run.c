@@ -133,6 +133,13 @@ pricer_skip_charges(struct pricer *pr, int64_t customer_id)
     charged_add(pr, customer_id);
 }
 
+void
+pricer_forget_bases(struct pricer *pr)
+{
+    for (size_t i = 0; i < pr->ntc; i++)
+        pr->tc[i].basis_id = 0;
+}
+
 /* The tariff versions for (tariff, date), loaded once per run. */
 static struct tcache_entry *
 tariff_lookup(struct pricer *pr, int64_t tariff_id, const char *date)
@@ -247,8 +254,8 @@ issuer_json(const struct billing_settings *s)
                      s->issuer_address, "phone", s->issuer_phone);
 }
 
-/* The snapshot's constant start for tariff version e: "{\"tariff_id\":…,
- * \"tariff\":{…},\"settings\":{…},\"issuer\":{…}," (text, made once). */
+/* The snapshot's shared part for tariff version e: {"tariff_id", "tariff",
+ * "settings", "issuer"} (text, made once; stored once per tenant). */
 static enum err
 snapshot_head(const struct pricer *pr, int64_t tariff_id,
               struct tcache_entry *e)
@@ -269,13 +276,12 @@ snapshot_head(const struct pricer *pr, int64_t tariff_id,
     json_decref(h);
     if (!e->head)
         return err_fail(ERR_INTERNAL, "invoice snapshot");
-    e->head[strlen(e->head) - 1] = ','; /* the closing brace */
     return ERR_OK;
 }
 
 /* What varies by invoice in the snapshot: the version before a change
  * (day split), days, adjustment, fees, and what the invoice shows of the
- * ledger then. */
+ * ledger then (price_item adds the tax per rate once the charges are in). */
 static json_t *
 snapshot_make(const struct run_item *it, const struct priced *p,
               struct tcache_entry *e, const struct bill_in *in)
@@ -284,7 +290,7 @@ snapshot_make(const struct run_item *it, const struct priced *p,
         e->pj_before = price_json(&e->before);
     return json_pack(
         "{s:O, s:I, s:I, s:I, s:b, s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s},"
-        " s:o, s:o}",
+        " s:o}",
         "tariff_before", in->price_before ? e->pj_before : json_null(),
         "days_before", (json_int_t)in->days_before, "days_total",
         (json_int_t)in->days_total, "adjustment_cyen_per_m3",
@@ -293,8 +299,7 @@ snapshot_make(const struct run_item *it, const struct priced *p,
         (json_int_t)in->equipment_fees_cyen, "customer", "id",
         (json_int_t)it->customer_id, "number", it->cust_number, "name",
         it->cust_name, "supply_point", "id", (json_int_t)it->point_id,
-        "address", it->address, "reading", reading_json_of(it, p), "tax",
-        invoice_tax_json(&p->bill));
+        "address", it->address, "reading", reading_json_of(it, p));
 }
 
 /* One line as the invoice JSON shows it: quantity for usage-like lines,
@@ -455,6 +460,7 @@ price_gas(struct pricer *pr, const struct run_item *it, int64_t usage_tenths,
     if ((rc = snapshot_head(pr, it->tariff_id, e)))
         return rc;
     out->head = e->head;
+    out->basis_id = &e->basis_id;
     out->snapshot = snapshot_make(it, out, e, &in);
     return ERR_OK;
 }
@@ -476,7 +482,7 @@ price_item(struct pricer *pr, const struct run_item *it, int64_t usage_tenths,
     if (!rc && charged_add(pr, it->customer_id))
         rc = run_charges_add(pr->st, it->customer_id, issued_on,
                              pr->set.tax_rounding, out);
-    if (!rc) /* tax per rate once more, after the charges */
+    if (!rc) /* tax per rate, after the charges */
         json_object_set_new(out->snapshot, "tax", invoice_tax_json(&out->bill));
     if (rc)
         priced_free(out);

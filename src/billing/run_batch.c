@@ -175,6 +175,7 @@ commit_all(struct pass *ps)
         rc = batch_body(ps, from, to);
         if (rc) {
             store_tx_rollback(ps->st);
+            pricer_forget_bases(&ps->pr);
             ps->created = created;
         } else
             rc = store_tx_commit(ps->st);

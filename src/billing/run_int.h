@@ -35,8 +35,9 @@ struct tcache_entry {
     bool has_before;
     struct tariff_price p, before;
     json_t *pj, *pj_before; /* their snapshot JSON, built once */
-    char *head; /* the snapshot's constant start: "{tariff_id, tariff,
-                   settings, issuer," as text (json_dumps) */
+    char *head;             /* the snapshot's shared part: {tariff_id, tariff,
+                               settings, issuer} as text (json_dumps) */
+    int64_t basis_id; /* its invoice_bases row, once written (0: not yet) */
 };
 
 struct pricer {
@@ -57,8 +58,9 @@ struct priced {
     int64_t usage_tenths, days_total, last_year_l; /* -1: none */
     size_t ncharges;
     int64_t charge_id[32];
-    json_t *snapshot; /* owned: the parts that vary by invoice */
-    const char *head; /* the constant parts, as text: the pricer's */
+    json_t *snapshot;  /* owned: the parts that vary by invoice */
+    const char *head;  /* the shared parts, as text: the pricer's */
+    int64_t *basis_id; /* the pricer's id of head's invoice_bases row */
 };
 
 /* run.c */
@@ -66,6 +68,8 @@ enum err pricer_init(struct pricer *pr, struct store *st);
 void pricer_free(struct pricer *pr);
 /* Keep customer_id's open charges off what this pricer prices. */
 void pricer_skip_charges(struct pricer *pr, int64_t customer_id);
+/* Forget which invoice_bases rows were written (after a rollback). */
+void pricer_forget_bases(struct pricer *pr);
 /* Price it (usage_tenths < 0: the reading's usage) as of issued_on; takes
  * the customer's open charges once per pricer. ERR_TARIFF_NO_PRICE or
  * ERR_TARIFF_NOT_FOUND (a problem: *why names it in Japanese). */
@@ -111,11 +115,11 @@ enum err run_progress(struct store *st, int64_t run_id, int64_t total,
                       int64_t done, bool finished);
 enum err invoice_counter_take(struct store *st, int64_t *next);
 enum err invoice_counter_put(struct store *st, int64_t next);
-/* Insert the invoice (its snapshot: p->head followed by p->snapshot's
- * members; the pricer that priced it must still be alive), its lines and mark
- * its charges billed. *id = 0 (nothing written) when the (contract, reading)
- * has its invoice already: the unique index invoices_once decides, so two runs
- * never both bill it. */
+/* Insert the invoice (its snapshot: p->snapshot, with p->head stored once
+ * in invoice_bases; the pricer that priced it must still be alive), its
+ * lines and mark its charges billed. *id = 0 (nothing written) when the
+ * (contract, reading) has its invoice already: the unique index invoices_once
+ * decides, so two runs never both bill it. */
 enum err invoice_write(struct store *st, int64_t run_id, int64_t number,
                        int64_t corrects_id, const struct run_item *it,
                        const struct priced *p, int64_t *id);

@@ -15,6 +15,7 @@
 #include "core/xalloc.h"
 #include "store/store.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,21 +344,31 @@ invoice_counter_put(struct store *st, int64_t next)
 
 #define LINES_PER_STMT 8
 
-/* Up to LINES_PER_STMT lines in one statement (a run writes about five per
- * invoice): rows left unbound (NULL invoice id) are dropped by the WHERE. */
-static const char lines_sql[] =
-    "INSERT INTO invoice_lines (invoice_id, position, kind, description,"
-    " quantity_tenths, unit_price_cyen, amount_yen, tax_rate)"
-    " SELECT * FROM (VALUES"
-    " ($1, $2, $3, $4, $5, $6, $7, $8),"
-    " ($9, $10, $11, $12, $13, $14, $15, $16),"
-    " ($17, $18, $19, $20, $21, $22, $23, $24),"
-    " ($25, $26, $27, $28, $29, $30, $31, $32),"
-    " ($33, $34, $35, $36, $37, $38, $39, $40),"
-    " ($41, $42, $43, $44, $45, $46, $47, $48),"
-    " ($49, $50, $51, $52, $53, $54, $55, $56),"
-    " ($57, $58, $59, $60, $61, $62, $63, $64)) AS v"
-    " WHERE v.column1 IS NOT NULL";
+/* An invoice's lines go in one statement of exactly as many rows (a run
+ * writes about five per invoice; a plain VALUES list is the cheapest
+ * multi-row insert SQLite has). */
+#define LINES_INSERT                                                           \
+    "INSERT INTO invoice_lines (invoice_id, position, kind, description,"      \
+    " quantity_tenths, unit_price_cyen, amount_yen, tax_rate) VALUES "
+#define L1 "($1, $2, $3, $4, $5, $6, $7, $8)"
+#define L2 L1 ", ($9, $10, $11, $12, $13, $14, $15, $16)"
+#define L3 L2 ", ($17, $18, $19, $20, $21, $22, $23, $24)"
+#define L4 L3 ", ($25, $26, $27, $28, $29, $30, $31, $32)"
+#define L5 L4 ", ($33, $34, $35, $36, $37, $38, $39, $40)"
+#define L6 L5 ", ($41, $42, $43, $44, $45, $46, $47, $48)"
+#define L7 L6 ", ($49, $50, $51, $52, $53, $54, $55, $56)"
+#define L8 L7 ", ($57, $58, $59, $60, $61, $62, $63, $64)"
+static const char *const lines_sql[LINES_PER_STMT + 1] = {
+    NULL,
+    LINES_INSERT L1,
+    LINES_INSERT L2,
+    LINES_INSERT L3,
+    LINES_INSERT L4,
+    LINES_INSERT L5,
+    LINES_INSERT L6,
+    LINES_INSERT L7,
+    LINES_INSERT L8,
+};
 
 /* Bind line i (0-based within the statement) at position pos; quantity
  * and unit price only where they mean something (usage, adjustment). */
@@ -393,7 +404,9 @@ lines_write(struct store *st, int64_t id, const struct bill_out *b)
     for (size_t from = 0; !rc && from < b->nlines; from += LINES_PER_STMT) {
         struct stmt *s;
         bool row;
-        if ((rc = store_prepare(st, lines_sql, &s)))
+        size_t k = b->nlines - from;
+        if ((rc = store_prepare(
+                 st, lines_sql[k < LINES_PER_STMT ? k : LINES_PER_STMT], &s)))
             break;
         for (size_t i = from; !rc && i < b->nlines && i < from + LINES_PER_STMT;
              i++)
@@ -405,39 +418,68 @@ lines_write(struct store *st, int64_t id, const struct bill_out *b)
     return rc;
 }
 
+/* The invoice_bases row holding body (the shared part of snapshots),
+ * written when no invoice had it yet. */
+static enum err
+basis_of(struct store *st, const char *body, int64_t *id)
+{
+    unsigned char h[32];
+    char hex[65], now[32];
+    struct stmt *s;
+    bool row = false;
+    crypto_generichash(h, sizeof(h), (const unsigned char *)body, strlen(body),
+                       NULL, 0);
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    enum err rc = store_query(
+        st, &s, "SELECT id FROM invoice_bases WHERE digest = $1", "t", hex);
+    if (!rc && !(rc = stmt_step(s, &row)) && row)
+        *id = stmt_int(s, 0);
+    stmt_done(s);
+    if (rc || row)
+        return rc;
+    time_now_iso(now);
+    rc = store_run(st,
+                   "INSERT INTO invoice_bases (digest, body, created_at)"
+                   " VALUES ($1, $2, $3)",
+                   "ttt", hex, body, now);
+    if (!rc)
+        *id = store_last_id(st);
+    return rc;
+}
+
 enum err
 invoice_write(struct store *st, int64_t run_id, int64_t number,
               int64_t corrects_id, const struct run_item *it,
               const struct priced *p, int64_t *id)
 {
     char now[32];
-    char *var = json_dumps(p->snapshot, JSON_COMPACT), *snap;
     int64_t tax = p->bill.total_yen - p->bill.subtotal_yen;
-    if (!var || var[0] != '{')
-        return err_fail(ERR_INTERNAL, "invoice snapshot");
-    /* head ends with ',', var starts with '{': one object */
-    size_t hn = strlen(p->head), vn = strlen(var);
-    snap = xmalloc(hn + vn);
-    memcpy(snap, p->head, hn);
-    memcpy(snap + hn, var + 1, vn); /* with the NUL */
-    free(var);
-    time_now_iso(now);
-    enum err rc = store_run(
-        st,
-        "INSERT INTO invoices (number, run_id, customer_id, contract_id,"
-        " supply_point_id, reading_id, issued_on, period_from, period_to,"
-        " usage_tenths, subtotal_yen, tax_yen, total_yen,"
-        " previous_balance_yen, amount_due_yen, due_on, payment_method,"
-        " corrects_id, snapshot, created_at) VALUES ($1, NULLIF($2, 0), $3,"
-        " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $13, $14, $15,"
-        " NULLIF($16, 0), $17, $18) ON CONFLICT (contract_id, reading_id)"
-        " WHERE corrects_id IS NULL AND reading_id IS NOT NULL DO NOTHING",
-        "iiiiiitttiiiittitt", number, run_id, it->customer_id, it->contract_id,
-        it->point_id, it->reading_id, p->issued_on, p->period_from, it->read_on,
-        p->usage_tenths, p->bill.subtotal_yen, tax, p->bill.total_yen,
-        p->due_on, it->payment, corrects_id, snap, now);
-    free(snap);
+    enum err rc = ERR_OK;
     *id = 0;
+    if (!*p->basis_id)
+        rc = basis_of(st, p->head, p->basis_id);
+    char *snap = rc ? NULL : json_dumps(p->snapshot, JSON_COMPACT);
+    if (!rc && !snap)
+        return err_fail(ERR_INTERNAL, "invoice snapshot");
+    time_now_iso(now);
+    if (!rc)
+        rc = store_run(
+            st,
+            "INSERT INTO invoices (number, run_id, customer_id, contract_id,"
+            " supply_point_id, reading_id, issued_on, period_from, period_to,"
+            " usage_tenths, subtotal_yen, tax_yen, total_yen,"
+            " previous_balance_yen, amount_due_yen, due_on, payment_method,"
+            " corrects_id, basis_id, snapshot, created_at) VALUES ($1,"
+            " NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            " 0, $13, $14, $15, NULLIF($16, 0), $17, $18, $19)"
+            " ON CONFLICT (contract_id, reading_id) WHERE corrects_id IS NULL"
+            " AND reading_id IS NOT NULL DO NOTHING",
+            "iiiiiitttiiiittiitt", number, run_id, it->customer_id,
+            it->contract_id, it->point_id, it->reading_id, p->issued_on,
+            p->period_from, it->read_on, p->usage_tenths, p->bill.subtotal_yen,
+            tax, p->bill.total_yen, p->due_on, it->payment, corrects_id,
+            *p->basis_id, snap, now);
+    free(snap);
     if (rc || store_changes(st) == 0) /* billed by another run meanwhile */
         return rc;
     *id = store_last_id(st);

@@ -294,6 +294,29 @@ test_commit_equals_preview_and_splits_the_move(void **state)
     assert_true(f->audits >= 3); /* batches of 2 and the end of the pass */
 }
 
+/* Invoices priced by one tariff version share one stored basis (tariff,
+ * settings, issuer); an invoice from before bases existed (its snapshot
+ * whole, no basis) reads exactly the same. */
+static void
+test_invoices_share_a_basis_and_old_ones_read_the_same(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(scalar(f, "SELECT COUNT(*) FROM invoice_bases"), 1);
+    assert_int_equal(
+        scalar(f, "SELECT COUNT(*) FROM invoices WHERE basis_id IS NULL"), 0);
+    json_t *before = invoice_of_number(f, 2);
+    assert_non_null(json_object_get(json_object_get(before, "issuer"), "name"));
+    /* the old layout: the shared part and the own part in one object */
+    run_sql(f->st, "UPDATE invoices SET snapshot = (SELECT substr(b.body, 1,"
+                   " length(b.body) - 1) FROM invoice_bases b"
+                   " WHERE b.id = basis_id) || ',' || substr(snapshot, 2),"
+                   " basis_id = NULL WHERE number = 2");
+    json_t *after = invoice_of_number(f, 2);
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+}
+
 static void
 test_rerun_creates_nothing(void **state)
 {
@@ -378,6 +401,8 @@ main(void)
         cmocka_unit_test(test_month_valid),
         cmocka_unit_test(test_preview_prices_by_hand_and_writes_nothing),
         cmocka_unit_test(test_commit_equals_preview_and_splits_the_move),
+        cmocka_unit_test(
+            test_invoices_share_a_basis_and_old_ones_read_the_same),
         cmocka_unit_test(test_rerun_creates_nothing),
         cmocka_unit_test(test_correction_voids_and_reissues),
         cmocka_unit_test(test_adjust_is_an_open_charge),
