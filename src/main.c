@@ -37,7 +37,8 @@ static const struct command {
     {"import", import_main,
      "import customers or readings from CSV (UTF-8/Shift_JIS)"},
     {"export", export_main, "export the customer ledger (CSV, XLSX)"},
-    {"billing", billing_main, "run the billing (請求締め), list runs"},
+    {"billing", billing_main,
+     "run the billing (請求締め), list runs, print a run's statements"},
     {"search", search_main, "rebuild a tenant's customer search index"},
     {"demo", demo_main, "seed ./demo-data if absent and serve it"},
 };

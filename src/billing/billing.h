@@ -64,13 +64,27 @@ struct charge_line {
     bool tax_included; /* amount_yen includes the tax (内税) */
 };
 
+/* 日割り (the day-split rule): one stretch of a period, consecutive days
+ * priced by one tariff version and one month's 原料費調整. */
+#define BILL_SPLIT_MAX 8
+struct bill_stretch {
+    const struct tariff_price *price;
+    int64_t days;
+    int64_t adjustment_cyen_per_m3;
+    bool adjustment_tax_included;
+    char month[8]; /* the adjustment's month, YYYY-MM (its line says so) */
+};
+
 struct bill_in {
-    const struct tariff_price *price;        /* in force (reading-date rule) */
-    const struct tariff_price *price_before; /* day-split rule: the version
-                                                before a change inside the
-                                                period, else NULL */
-    int64_t days_before, days_total;         /* day split: days priced by
-                                                price_before, days in the period */
+    const struct tariff_price *price; /* in force on the reading date */
+    /* The day-split rule: nsplit (2..BILL_SPLIT_MAX) stretches, oldest
+     * first, covering the period's days_total days; usage is shared out by
+     * days, stretches with the same version are priced together, and each
+     * month's adjustment applies to its share. 0: the reading-date rule
+     * (price and the adjustment below price the whole period). */
+    size_t nsplit;
+    struct bill_stretch split[BILL_SPLIT_MAX];
+    int64_t days_total;
     int64_t usage_tenths;
     int64_t adjustment_cyen_per_m3; /* 原料費調整, 0 when none */
     bool adjustment_tax_included;
@@ -85,8 +99,8 @@ struct bill_in {
 
 struct bill_out {
     size_t nlines;
-    struct charge_line line[32];
-    int64_t subtotal_yen; /* tax-excluded amounts by rate follow */
+    struct charge_line line[64]; /* 日割り: up to 3 versions × 17 + extras */
+    int64_t subtotal_yen;        /* tax-excluded amounts by rate follow */
     int64_t taxable_yen[3], tax_yen[3]; /* index 0: 10%, 1: 8%, 2: exempt */
     int64_t total_yen;
 };
@@ -107,6 +121,11 @@ enum err bill_add_line(struct bill_out *out, const struct charge_line *l,
 enum err tariff_price_at(struct store *st, int64_t tariff_id, const char *date,
                          struct tariff_price *out, struct tariff_price *before,
                          bool *has_before);
+/* The versions of tariff_id in force on date and before it, newest first,
+ * at most max (out[0] is the one in force); ERR_TARIFF_NO_PRICE when none. */
+enum err tariff_price_history(struct store *st, int64_t tariff_id,
+                              const char *date, struct tariff_price *out,
+                              size_t max, size_t *n);
 
 /* Tenant billing settings: rounding, tax rounding, price-change rule
  * ("reading_date"|"day_split"), partial base ("full"|"days"), registration
@@ -200,10 +219,50 @@ enum err tariff_update(struct store *st, int64_t id, int64_t version,
 /* Versions of a tariff as a JSON array, newest first (id, price…). */
 enum err tariff_versions(struct store *st, int64_t tariff_id, json_t **out);
 /* Add a checked version with its bands; ERR_CONFLICT when a version with
- * that effective date exists (versions never change). */
+ * that effective date exists (a price change is a new version). */
 enum err tariff_version_add(struct store *st, int64_t tariff_id,
                             const struct tariff_price *p, const char *actor,
                             int64_t *vid);
+/* Version vid of tariff_id as JSON (id, tariff_id, revision — its ETag —,
+ * created_at/by, prices). ERR_NOT_FOUND when the tariff has no such
+ * version. */
+enum err tariff_version_get(struct store *st, int64_t tariff_id, int64_t vid,
+                            json_t **out);
+
+/* A correction of a version entered with a mistake (訂正). */
+struct tariff_correction {
+    int64_t tariff_id, version_id;
+    int64_t revision;                 /* If-Match: the revision corrected */
+    const struct tariff_price *price; /* checked (tariff_validate) */
+    const char *reason, *actor;
+    int64_t current;        /* out: the revision now (stored one if stale) */
+    json_t *before, *after; /* out: tariff_price_json, caller decrefs */
+    bool changed;           /* out: false when the content was the same */
+};
+/* Replace the version's prices and bands with c->price inside the
+ * caller's transaction, revision + 1, and keep the superseded content in
+ * tariff_version_corrections (no audit entry: the caller writes it).
+ * Nothing is written when the content is the same. ERR_NOT_FOUND,
+ * ERR_CUSTOMER_VERSION_CONFLICT (stale revision; c->current says the
+ * stored one), ERR_CONFLICT (another version has that effective date). */
+enum err tariff_version_correct(struct store *st, struct tariff_correction *c);
+/* {"tariff_id", "version_id", "revision", "version", "corrections":
+ * [{id, revision, reason, before, after, corrected_at, corrected_by}]},
+ * newest first. ERR_NOT_FOUND. */
+enum err tariff_version_history(struct store *st, int64_t tariff_id,
+                                int64_t vid, json_t **out);
+/* The tariff of version vid and every effective date it has had (now and
+ * before its corrections), at most cap, for finding the invoices it
+ * priced. ERR_NOT_FOUND. */
+enum err tariff_version_dates(struct store *st, int64_t vid, int64_t *tariff_id,
+                              char (*dates)[11], size_t cap, size_t *n);
+/* Three-part rule for a corrected version vid (effective from): how many
+ * contracts on tariff_id have no 設備料金 of their own on the day checked
+ * (today while the version is in force, its first day when it starts
+ * later, its last day when a later version replaced it). */
+enum err tariff_contracts_lacking_equipment(struct store *st, int64_t tariff_id,
+                                            int64_t vid, const char *from,
+                                            int64_t *n);
 /* 原料費調整: all months (newest first), one month ("YYYY-MM";
  * ERR_NOT_FOUND), the one applying on a date (0 when none), upsert. */
 enum err cost_adjustment_list(struct store *st, json_t **out);
@@ -239,6 +298,15 @@ enum err equipment_fee_add(struct store *st, int64_t contract_id,
  * ERR_NOT_FOUND when the contract has no such fee. */
 enum err equipment_fee_end(struct store *st, int64_t contract_id,
                            int64_t fee_id, const char *ends_on);
+/* One fee of the contract as equipment_fee_list shows it; ERR_NOT_FOUND. */
+enum err equipment_fee_get(struct store *st, int64_t contract_id,
+                           int64_t fee_id, json_t **out);
+/* Correct a fee: appliance_id -1 keeps it, 0 clears it; description NULL
+ * keeps it; fee_cyen -1 keeps it. ERR_NOT_FOUND when the contract has no
+ * such fee. Issued invoices keep what they billed. */
+enum err equipment_fee_update(struct store *st, int64_t contract_id,
+                              int64_t fee_id, int64_t appliance_id,
+                              const char *description, int64_t fee_cyen);
 /* The lines and totals of a bill as invoice JSON: "lines" [{kind,
  * description, quantity_m3, unit_price, amount_yen, tax_rate,
  * tax_included}], "tax" [{rate, taxable_yen, tax_yen}] ×3, subtotal_yen,

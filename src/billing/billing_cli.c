@@ -1,7 +1,8 @@
 /*
  * billing_cli.c — `pilotlight billing run|runs`: the billing run
  * (請求締め) on a tenant's store directly, the same code as
- * POST /api/v1/billing-runs (run.h).
+ * POST /api/v1/billing-runs (run.h). `billing statements` (a run's
+ * statements as one PDF) lives in statements_cli.c.
  *
  *   pilotlight billing run --tenant CODE --group 20 --month 2026-11
  *       [--preview] [--batch 500] [--issued-on DATE] [--data DIR]
@@ -134,13 +135,18 @@ billing_main(int argc, char **argv)
     struct bcli_opts o = {0};
     bool run = argc >= 1 && !strcmp(argv[0], "run");
     bool runs = argc >= 1 && !strcmp(argv[0], "runs");
+    if (argc >= 1 && !strcmp(argv[0], "statements"))
+        return billing_statements_main(argc - 1, argv + 1);
     if (opt_wants_help(argc, argv) || (!run && !runs)) {
-        cli_help("pilotlight billing run|runs --tenant CODE [options]",
+        cli_help("pilotlight billing run|runs|statements --tenant CODE "
+                 "[options]",
                  "run: bill one billing group (締め日) for one reading month "
                  "(請求締め): --preview prices everything and writes nothing; "
                  "a commit writes invoices in batches and can be re-run "
                  "after any interruption (it bills only what is not billed "
-                 "yet). runs: list the tenant's billing runs.",
+                 "yet). runs: list the tenant's billing runs. statements: "
+                 "a run's statements as one PDF (see billing statements "
+                 "--help).",
                  bcli_table);
         return run || runs || opt_wants_help(argc, argv) ? 0 : 2;
     }

@@ -34,6 +34,13 @@
  * and its unique index. Together about 40% less written per invoice.
  * Its checks are OR chains: SQLite builds a throwaway index for a CHECK's
  * IN list on every row it inserts.
+ *
+ * v3: a version entered with a mistake can be corrected in place
+ * (PUT /tariffs/{id}/versions/{vid}); tariff_versions.revision is its ETag
+ * and tariff_version_corrections keeps each superseded content (before and
+ * after as JSON, who, when, why; effective_from_before lets the invoices
+ * priced under an earlier date of the version be found). Issued invoices
+ * are untouched: their snapshots keep what priced them.
  */
 #include "store/migrate.h"
 
@@ -185,5 +192,19 @@ const struct migration billing_tenant_migrations[] = {
      " created_at TEXT NOT NULL);"
      "ALTER TABLE invoices ADD COLUMN"
      " basis_id INTEGER REFERENCES invoice_bases (id);"},
+    {"billing", 3,
+     "ALTER TABLE tariff_versions ADD COLUMN"
+     " revision INTEGER NOT NULL DEFAULT 1;"
+     "CREATE TABLE tariff_version_corrections ("
+     " id INTEGER PRIMARY KEY,"
+     " version_id INTEGER NOT NULL REFERENCES tariff_versions (id),"
+     " revision INTEGER NOT NULL,"
+     " reason TEXT NOT NULL,"
+     " effective_from_before TEXT NOT NULL,"
+     " before TEXT NOT NULL,"
+     " after TEXT NOT NULL,"
+     " corrected_at TEXT NOT NULL,"
+     " corrected_by TEXT NOT NULL,"
+     " UNIQUE (version_id, revision));"},
     {NULL, 0, NULL},
 };

@@ -2,6 +2,8 @@
  * invoice_api.c — invoices (請求書) and their corrections over HTTP.
  *
  *   GET  /api/v1/invoices?customer_id=&run_id=&after=&limit=  billing.read
+ *        &tariff_version= (those a tariff version priced: what to correct
+ *        after the version was corrected)
  *   GET  /api/v1/invoices/{id}                 billing.read (billing.h JSON)
  *   POST /api/v1/invoices/{id}/correct         billing.write → 201, the new
  *        {"reason", "usage_m3"?}               invoice (赤黒訂正)
@@ -45,12 +47,13 @@ query_id(struct req *r, struct jcheck *k, const char *name, int64_t min,
 static enum err
 get_invoices(struct req *r)
 {
-    struct invoice_filter f = {0, 0, 0, 100};
+    struct invoice_filter f = {.limit = 100};
     struct jcheck k;
     json_t *out = NULL;
     jcheck_init(&k);
     query_id(r, &k, "customer_id", 1, INT64_MAX, &f.customer_id);
     query_id(r, &k, "run_id", 1, INT64_MAX, &f.run_id);
+    query_id(r, &k, "tariff_version", 1, INT64_MAX, &f.tariff_version);
     query_id(r, &k, "after", 0, INT64_MAX, &f.after);
     query_id(r, &k, "limit", 1, INVOICE_LIMIT_MAX, &f.limit);
     if (!jcheck_ok(&k))

@@ -6,12 +6,13 @@
  *   1. the period: from the day after the previous reading (or the
  *      contract's start, whichever is later) to the reading day inclusive;
  *   2. the tariff version in force on the reading date (検針日基準); under
- *      the day-split setting (日割り) a change inside the period also
- *      brings the version before it and the days it covers;
+ *      the day-split setting (日割り) the period is cut where a version
+ *      or the month changes (run_split.c), each stretch with its version
+ *      and its month's 原料費調整;
  *   3. usage in tenths of a m³, truncated from litres (DOMAIN §6);
  *   4. the contract's 設備料金 in force, the month's 原料費調整 (by the
- *      reading's month), the base by days for a partial period (転居) when
- *      the tenant bills it so;
+ *      reading's month, or by stretch under 日割り), the base by days for a
+ * partial period (転居) when the tenant bills it so;
  *   5. bill_compute (billing.h), then the customer's open charges (once
  *      per run: a customer with two contracts gets them on the first) and
  *      tax per rate once per invoice;
@@ -80,7 +81,10 @@ tcache_drop(struct pricer *pr)
 {
     for (size_t i = 0; i < pr->ntc; i++) {
         json_decref(pr->tc[i].pj);
-        json_decref(pr->tc[i].pj_before);
+        for (size_t k = 0; pr->tc[i].pj_hist && k < BILL_SPLIT_MAX; k++)
+            json_decref(pr->tc[i].pj_hist[k]);
+        free(pr->tc[i].pj_hist);
+        free(pr->tc[i].hist);
         free(pr->tc[i].head);
     }
     pr->ntc = 0;
@@ -157,25 +161,14 @@ tariff_lookup(struct pricer *pr, int64_t tariff_id, const char *date)
     memset(e, 0, sizeof(*e));
     e->tariff_id = tariff_id;
     snprintf(e->date, sizeof(e->date), "%s", date);
-    e->rc = tariff_price_at(pr->st, tariff_id, date, &e->p, &e->before,
-                            &e->has_before);
+    if (!pr->set.day_split) {
+        struct tariff_price before;
+        bool has_before;
+        e->rc = tariff_price_at(pr->st, tariff_id, date, &e->p, &before,
+                                &has_before);
+    } else if (!(e->rc = pricer_load_history(pr, e)))
+        e->p = e->hist[0];
     return e;
-}
-
-static enum err
-adjustment_of(struct pricer *pr, const char *date, int64_t *cyen, bool *inc)
-{
-    enum err rc = ERR_OK;
-    if (strncmp(pr->adj_month, date, 7) != 0) {
-        snprintf(pr->adj_month, sizeof(pr->adj_month), "%.7s", date);
-        rc = run_adjustment(pr->st, pr->adj_month, &pr->adj_cyen,
-                            &pr->adj_tax_included);
-        if (rc)
-            pr->adj_month[0] = '\0';
-    }
-    *cyen = pr->adj_cyen;
-    *inc = pr->adj_tax_included;
-    return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -279,20 +272,17 @@ snapshot_head(const struct pricer *pr, int64_t tariff_id,
     return ERR_OK;
 }
 
-/* What varies by invoice in the snapshot: the version before a change
- * (day split), days, adjustment, fees, and what the invoice shows of the
- * ledger then (price_item adds the tax per rate once the charges are in). */
+/* What varies by invoice in the snapshot: the stretches of a day split
+ * (versions, days, months' adjustments), days, adjustment, fees, and what
+ * the invoice shows of the ledger then (price_item adds the tax per rate
+ * once the charges are in). */
 static json_t *
 snapshot_make(const struct run_item *it, const struct priced *p,
               struct tcache_entry *e, const struct bill_in *in)
 {
-    if (in->price_before && !e->pj_before)
-        e->pj_before = price_json(&e->before);
     return json_pack(
-        "{s:O, s:I, s:I, s:I, s:b, s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s},"
-        " s:o}",
-        "tariff_before", in->price_before ? e->pj_before : json_null(),
-        "days_before", (json_int_t)in->days_before, "days_total",
+        "{s:o, s:I, s:I, s:b, s:I, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:o}",
+        "split", pricer_split_json(e, in, price_json), "days_total",
         (json_int_t)in->days_total, "adjustment_cyen_per_m3",
         (json_int_t)in->adjustment_cyen_per_m3, "adjustment_tax_included",
         in->adjustment_tax_included, "equipment_fees_cyen",
@@ -376,10 +366,11 @@ priced_free(struct priced *p)
 /* ---------------------------------------------------------------------- */
 
 /* Period, days, day split and partial base into in. */
-static void
-period_of(const struct pricer *pr, const struct run_item *it,
-          const struct tcache_entry *e, struct priced *out, struct bill_in *in)
+static enum err
+period_of(struct pricer *pr, const struct run_item *it, struct tcache_entry *e,
+          struct priced *out, struct bill_in *in)
 {
+    enum err rc = ERR_OK;
     char from[11];
     if (it->has_prev)
         time_date_add(it->prev_on, 1, from);
@@ -393,13 +384,9 @@ period_of(const struct pricer *pr, const struct run_item *it,
     if (in->days_total < 1)
         in->days_total = 1;
     out->days_total = in->days_total;
-    /* 日割り: the change falls after the first day of the period */
-    if (pr->set.day_split && e->has_before &&
-        strcmp(e->p.effective_from, from) > 0) {
-        in->price_before = &e->before;
-        in->days_before =
-            time_date_days(e->p.effective_from) - time_date_days(from);
-    }
+    /* 日割り: versions and months inside the period */
+    if (pr->set.day_split)
+        rc = pricer_split(pr, e, from, it->read_on, in);
     /* 転居: a partial period's base by days, when the tenant says so */
     bool partial = !strcmp(it->kind, "move_out") || it->prev_move_in ||
                    (it->has_prev && strcmp(it->start_date, it->prev_on) > 0);
@@ -408,6 +395,7 @@ period_of(const struct pricer *pr, const struct run_item *it,
         in->partial_days = in->days_total;
         in->standard_days = 30;
     }
+    return rc;
 }
 
 static enum err
@@ -441,9 +429,12 @@ price_gas(struct pricer *pr, const struct run_item *it, int64_t usage_tenths,
     in.usage_tenths = out->usage_tenths;
     in.rounding = pr->set.rounding;
     in.tax_rounding = pr->set.tax_rounding;
-    period_of(pr, it, e, out, &in);
-    enum err rc = adjustment_of(pr, it->read_on, &in.adjustment_cyen_per_m3,
-                                &in.adjustment_tax_included);
+    enum err rc = period_of(pr, it, e, out, &in);
+    if (rc == ERR_TARIFF_INVALID)
+        return problem(why, "期間内の料金改定が多すぎて日割りできません", rc);
+    if (!rc)
+        rc = pricer_adjustment(pr, it->read_on, &in.adjustment_cyen_per_m3,
+                               &in.adjustment_tax_included);
     if (!rc)
         rc = run_equipment_cyen(pr->st, it->contract_id, it->read_on,
                                 &in.equipment_fees_cyen);

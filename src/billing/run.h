@@ -91,6 +91,9 @@ struct invoice_filter {
     int64_t customer_id, run_id; /* 0 = any */
     int64_t after;               /* keyset: ids greater than this */
     int64_t limit;               /* 1..INVOICE_LIMIT_MAX */
+    int64_t tariff_version;      /* 0 = any; else those it priced (its
+                                    snapshot names the version's tariff
+                                    and one of the dates it has had) */
 };
 /* {"invoices": [summary...], "next_after": id or null}, by id. */
 enum err invoice_list(struct store *st, const struct invoice_filter *f,

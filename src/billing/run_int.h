@@ -32,11 +32,15 @@ struct tcache_entry {
     int64_t tariff_id;
     char date[11];
     enum err rc;
-    bool has_before;
-    struct tariff_price p, before;
-    json_t *pj, *pj_before; /* their snapshot JSON, built once */
-    char *head;             /* the snapshot's shared part: {tariff_id, tariff,
-                               settings, issuer} as text (json_dumps) */
+    struct tariff_price p;     /* in force on date */
+    struct tariff_price *hist; /* day split only: the versions in force on
+                                  date and before, newest first (hist[0] is
+                                  p), nhist of them */
+    size_t nhist;
+    json_t *pj;       /* p's snapshot JSON, built once */
+    json_t **pj_hist; /* hist's, built when a split first needs them */
+    char *head;       /* the snapshot's shared part: {tariff_id, tariff,
+                         settings, issuer} as text (json_dumps) */
     int64_t basis_id; /* its invoice_bases row, once written (0: not yet) */
 };
 
@@ -45,9 +49,12 @@ struct pricer {
     struct billing_settings set;
     struct tcache_entry *tc;
     size_t ntc, ctc;
-    char adj_month[8];
-    int64_t adj_cyen;
-    bool adj_tax_included;
+    struct adj_cache { /* 原料費調整 of the months last asked for */
+        char month[8];
+        int64_t cyen;
+        bool tax_included;
+    } adj[4];
+    size_t adj_next;
     int64_t *charged; /* open-addressing set of customer ids */
     size_t ccharged, ncharged;
 };
@@ -63,11 +70,50 @@ struct priced {
     int64_t *basis_id; /* the pricer's id of head's invoice_bases row */
 };
 
+/*
+ * The run item's columns 0–16 (readings r, supply_points sp, contracts c,
+ * customers cu, the previous reading p), read by run_item_from; and the
+ * contract a reading bills, as a subquery on r (see run_store.c): the
+ * contracts of one point never overlap, so a regular or move_in reading
+ * bills the contract in force on its date, a move_out reading the latest
+ * contract that started before it — the leaving occupant's.
+ */
+#define RUN_ITEM_COLS                                                          \
+    "c.id, c.customer_id, r.supply_point_id, r.id, COALESCE(c.tariff_id, 0),"  \
+    " r.usage_l, p.index_tenths, r.index_tenths, r.kind, r.read_on,"           \
+    " p.read_on, p.kind, c.payment_method, c.start_date, cu.number, cu.name,"  \
+    " sp.prefecture || sp.city || sp.street ||"                                \
+    " COALESCE(' ' || sp.building, '') || COALESCE(' ' || sp.room, '')"
+#define RUN_CONTRACT_OF_READING                                                \
+    "(SELECT k.id FROM contracts k"                                            \
+    "  WHERE k.supply_point_id = r.supply_point_id"                            \
+    "  AND (k.start_date < r.read_on"                                          \
+    "   OR (r.kind != 'move_out' AND k.start_date = r.read_on))"               \
+    "  AND (r.kind = 'move_out' OR k.end_date IS NULL"                         \
+    "   OR k.end_date >= r.read_on)"                                           \
+    "  ORDER BY k.start_date DESC, k.id DESC LIMIT 1)"
+
+struct stmt;
+/* Columns 0–16 of RUN_ITEM_COLS into it (the rest zero). */
+void run_item_from(struct stmt *s, struct run_item *it);
+/* Copy src into dst, cut at a UTF-8 character boundary when too long. */
+void run_copy(char *dst, size_t n, const char *src);
+
 /* run.c */
 enum err pricer_init(struct pricer *pr, struct store *st);
 void pricer_free(struct pricer *pr);
 /* Keep customer_id's open charges off what this pricer prices. */
 void pricer_skip_charges(struct pricer *pr, int64_t customer_id);
+/* run_split.c: the 原料費調整 of date's month (cached); under the day-split
+ * rule, the stretches of the period from..to into in (nsplit 0 when
+ * nothing changes inside it) and their snapshot JSON. */
+enum err pricer_adjustment(struct pricer *pr, const char *date, int64_t *cyen,
+                           bool *tax_included);
+enum err pricer_load_history(struct pricer *pr, struct tcache_entry *e);
+enum err pricer_split(struct pricer *pr, struct tcache_entry *e,
+                      const char *from, const char *to, struct bill_in *in);
+json_t *pricer_split_json(struct tcache_entry *e, const struct bill_in *in,
+                          json_t *(*price_json)(const struct tariff_price *));
 /* Forget which invoice_bases rows were written (after a rollback). */
 void pricer_forget_bases(struct pricer *pr);
 /* Price it (usage_tenths < 0: the reading's usage) as of issued_on; takes

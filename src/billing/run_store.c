@@ -21,30 +21,21 @@
 #include <string.h>
 
 #define ITEM_COLS                                                              \
-    "c.id, c.customer_id, r.supply_point_id, r.id, COALESCE(c.tariff_id, 0),"  \
-    " r.usage_l, p.index_tenths, r.index_tenths, r.kind, r.read_on,"           \
-    " p.read_on, p.kind, c.payment_method, c.start_date, cu.number, cu.name,"  \
-    " sp.prefecture || sp.city || sp.street ||"                                \
-    " COALESCE(' ' || sp.building, '') || COALESCE(' ' || sp.room, ''),"       \
+    RUN_ITEM_COLS                                                              \
+    ","                                                                        \
     " EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = c.id"             \
-    "  AND i.reading_id IN (r.id, r.corrects_id) AND i.corrects_id IS NULL)"
+    "  AND i.reading_id IN (r.id, r.corrects_id) AND i.corrects_id IS "        \
+    "NULL)"
 
 /* The contract a reading bills (see the top of this file). */
 #define ITEM_JOINS                                                             \
     " JOIN supply_points sp ON sp.id = r.supply_point_id"                      \
-    " JOIN contracts c ON c.id = (SELECT k.id FROM contracts k"                \
-    "  WHERE k.supply_point_id = r.supply_point_id"                            \
-    "  AND (k.start_date < r.read_on"                                          \
-    "   OR (r.kind != 'move_out' AND k.start_date = r.read_on))"               \
-    "  AND (r.kind = 'move_out' OR k.end_date IS NULL"                         \
-    "   OR k.end_date >= r.read_on)"                                           \
-    "  ORDER BY k.start_date DESC, k.id DESC LIMIT 1)"                         \
+    " JOIN contracts c ON c.id = " RUN_CONTRACT_OF_READING                     \
     " JOIN customers cu ON cu.id = c.customer_id"                              \
     " LEFT JOIN readings p ON p.id = r.previous_id"
 
-/* Copy src into dst, cut at a UTF-8 character boundary when too long. */
-static void
-copy(char *dst, size_t n, const char *src)
+void
+run_copy(char *dst, size_t n, const char *src)
 {
     size_t len = (size_t)snprintf(dst, n, "%s", src ? src : "");
     if (len < n)
@@ -55,8 +46,8 @@ copy(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-static void
-item_from(struct stmt *s, struct run_item *it)
+void
+run_item_from(struct stmt *s, struct run_item *it)
 {
     memset(it, 0, sizeof(*it));
     it->contract_id = stmt_int(s, 0);
@@ -68,16 +59,15 @@ item_from(struct stmt *s, struct run_item *it)
     it->has_prev = !stmt_is_null(s, 6);
     it->prev_index = it->has_prev ? stmt_int(s, 6) : -1;
     it->index = stmt_int(s, 7);
-    copy(it->kind, sizeof(it->kind), stmt_text(s, 8));
-    copy(it->read_on, sizeof(it->read_on), stmt_text(s, 9));
-    copy(it->prev_on, sizeof(it->prev_on), stmt_text(s, 10));
+    run_copy(it->kind, sizeof(it->kind), stmt_text(s, 8));
+    run_copy(it->read_on, sizeof(it->read_on), stmt_text(s, 9));
+    run_copy(it->prev_on, sizeof(it->prev_on), stmt_text(s, 10));
     it->prev_move_in = stmt_text(s, 11) && !strcmp(stmt_text(s, 11), "move_in");
-    copy(it->payment, sizeof(it->payment), stmt_text(s, 12));
-    copy(it->start_date, sizeof(it->start_date), stmt_text(s, 13));
-    copy(it->cust_number, sizeof(it->cust_number), stmt_text(s, 14));
-    copy(it->cust_name, sizeof(it->cust_name), stmt_text(s, 15));
-    copy(it->address, sizeof(it->address), stmt_text(s, 16));
-    it->invoiced = stmt_int(s, 17) != 0;
+    run_copy(it->payment, sizeof(it->payment), stmt_text(s, 12));
+    run_copy(it->start_date, sizeof(it->start_date), stmt_text(s, 13));
+    run_copy(it->cust_number, sizeof(it->cust_number), stmt_text(s, 14));
+    run_copy(it->cust_name, sizeof(it->cust_name), stmt_text(s, 15));
+    run_copy(it->address, sizeof(it->address), stmt_text(s, 16));
 }
 
 /*
@@ -119,7 +109,8 @@ run_items_load(struct store *st, int64_t group, const char *month,
             cap = cap ? cap * 2 : 256;
             *items = xrealloc(*items, cap * sizeof(**items));
         }
-        item_from(s, &(*items)[(*n)++]);
+        run_item_from(s, &(*items)[*n]);
+        (*items)[(*n)++].invoiced = stmt_int(s, 17) != 0;
     }
     stmt_done(s);
     return rc;
@@ -142,9 +133,10 @@ run_item_of_invoice(struct store *st, int64_t invoice_id, struct run_item *it,
     if (!rc && !(rc = stmt_step(s, &row)) && !row)
         rc = ERR_INVOICE_NOT_FOUND;
     if (!rc) {
-        item_from(s, it);
+        run_item_from(s, it);
+        it->invoiced = stmt_int(s, 17) != 0;
         *run_id = stmt_int(s, 18);
-        copy(status, 8, stmt_text(s, 19));
+        run_copy(status, 8, stmt_text(s, 19));
     }
     stmt_done(s);
     return rc;
@@ -262,7 +254,7 @@ run_charges_add(struct store *st, int64_t customer_id, const char *until,
         "iti", customer_id, until, room);
     while (!rc && !(rc = stmt_step(s, &row)) && row) {
         struct charge_line l = {.kind = "charge"};
-        copy(l.description, sizeof(l.description), stmt_text(s, 1));
+        run_copy(l.description, sizeof(l.description), stmt_text(s, 1));
         l.amount_yen = stmt_int(s, 2);
         l.tax_rate = (int)stmt_int(s, 3);
         rc = bill_add_line(&p->bill, &l, stmt_int(s, 4) != 0, r);

@@ -16,6 +16,10 @@
  * UTF-8 as pango wants it. The PDF bytes go through a cairo write callback
  * into the caller's bounded struct buf; an overflow is remembered and
  * reported by statement_end() as ERR_TOO_LARGE.
+ *
+ * The 検針票 (slip.h's JSON) is one 80 mm page per reading, as long as its
+ * content: drawn once on a throw-away recording surface to measure it,
+ * then on the page cut to that height.
  */
 #include "billing/statement_pdf.h"
 
@@ -33,7 +37,7 @@
 #define A4_H         841.89
 #define MARGIN       40.0
 #define SLIP_W       226.77 /* 80 mm */
-#define SLIP_H       566.93 /* 200 mm of roll */
+#define SLIP_H       566.93 /* 200 mm: a slip page is cut to its content */
 #define LINES_BOTTOM 560.0  /* where the charge table must end on page 1 */
 #define ROW_H        15.0
 
@@ -650,36 +654,83 @@ draw_statement(struct statement_renderer *sr, const json_t *inv)
 #define SLIP_M  10.0 /* side margin */
 #define SLIP_CW (SLIP_W - 2 * SLIP_M)
 
-/* "label ...... value" across the slip; returns the next y. */
+/* The width s takes in font f, on one line. */
+static double
+text_width(struct statement_renderer *sr, enum font f, const char *s)
+{
+    int pw, ph;
+    pango_layout_set_font_description(sr->layout, sr->font[f]);
+    pango_layout_set_width(sr->layout, -1);
+    pango_layout_set_text(sr->layout, s, -1);
+    pango_layout_get_size(sr->layout, &pw, &ph);
+    return pango_units_to_double(pw);
+}
+
+/* "label ...... value" across the slip: the label as wide as it is (at
+ * most 60%), the value right-aligned in the rest; returns the next y. */
 static double
 slip_row(struct statement_renderer *sr, double y, const char *label,
          const char *value, enum font f)
 {
-    text_at(sr, SLIP_M, y, SLIP_CW * 0.6, AL_LEFT, f, label);
-    text_at(sr, SLIP_M + SLIP_CW * 0.4, y, SLIP_CW * 0.6, AL_RIGHT, f, value);
+    double lw = text_width(sr, f, label) + 1;
+    if (lw > SLIP_CW * 0.6)
+        lw = SLIP_CW * 0.6;
+    text_at(sr, SLIP_M, y, lw, AL_LEFT, f, label);
+    text_at(sr, SLIP_M + lw + 4, y, SLIP_CW - lw - 4, AL_RIGHT, f, value);
     return y + (f == F_LARGE ? 17 : 12);
 }
 
-/* Meter part: dates, indexes, usage, last year's usage. */
+/* "9/11" from "2025-09-11" (a slip's narrow period). */
+static void
+date_md(const char *iso, char *out, size_t n)
+{
+    int y, m, d;
+    char tail;
+    if (sscanf(iso, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
+        snprintf(out, n, "%d/%d", m, d);
+    else
+        snprintf(out, n, "%s", iso);
+}
+
+/* "12.3 m³", or "—" when v is absent or null. */
+static void
+slip_m3(const json_t *v, char *out, size_t n)
+{
+    char t[40];
+    jtext(v, t, sizeof(t));
+    snprintf(out, n, "%s%s", *t ? t : "—", *t ? " m³" : "");
+}
+
+/* Meter part: dates, period, indexes, usage, last month's and last year's
+ * usage. */
 static double
 slip_meter(struct statement_renderer *sr, const json_t *doc, double y)
 {
     const json_t *rd = json_object_get(doc, "reading");
-    char v[40], d[40], t[96];
+    const json_t *p = json_object_get(doc, "period");
+    char v[40], d[40], d2[40], t[96];
     date_short(jstr(rd, "current_on"), d, sizeof(d));
     y = slip_row(sr, y, "検針日", d, F_BODY);
+    date_md(jstr(p, "from"), d, sizeof(d));
+    date_md(jstr(p, "to"), d2, sizeof(d2));
+    snprintf(t, sizeof(t), "%s〜%s（%lld日）", d, d2, jint(p, "days"));
+    y = slip_row(sr, y, "ご使用期間", t, F_BODY);
     jtext(json_object_get(rd, "current_index"), v, sizeof(v));
-    y = slip_row(sr, y, "今回指針", v, F_BODY);
+    y = slip_row(sr, y,
+                 json_is_true(json_object_get(rd, "estimated"))
+                     ? "今回指針（推定）"
+                     : "今回指針",
+                 v, F_BODY);
     jtext(json_object_get(rd, "previous_index"), v, sizeof(v));
-    date_short(jstr(rd, "previous_on"), d, sizeof(d));
+    date_md(jstr(rd, "previous_on"), d, sizeof(d));
     snprintf(t, sizeof(t), "前回指針（%s）", d);
     y = slip_row(sr, y, t, v, F_BODY);
-    jtext(json_object_get(rd, "usage_m3"), v, sizeof(v));
-    snprintf(t, sizeof(t), "%s m³", v);
+    slip_m3(json_object_get(rd, "usage_m3"), t, sizeof(t));
     y = slip_row(sr, y, "ご使用量", t, F_BOLD);
-    jtext(json_object_get(rd, "last_year_usage_m3"), v, sizeof(v));
-    snprintf(t, sizeof(t), "%s%s", *v ? v : "—", *v ? " m³" : "");
-    return slip_row(sr, y, "前年同月", t, F_BODY);
+    slip_m3(json_object_get(rd, "last_month_usage_m3"), t, sizeof(t));
+    y = slip_row(sr, y, "前月のご使用量", t, F_BODY);
+    slip_m3(json_object_get(rd, "last_year_usage_m3"), t, sizeof(t));
+    return slip_row(sr, y, "前年同月のご使用量", t, F_BODY);
 }
 
 /* Charge part: every line (設備料金 ¥0 when absent), tax, the total. */
@@ -691,7 +742,9 @@ slip_charges(struct statement_renderer *sr, const json_t *doc, double y)
     size_t i;
     json_array_foreach(lines, i, l)
     {
-        const char *k = kind_label(jstr(l, "kind"));
+        const char *kind = jstr(l, "kind"), *k = kind_label(kind);
+        if (strcmp(kind, "adjustment") == 0)
+            k = "原料費調整額";
         yen_text(jint(l, "amount_yen"), a, sizeof(a));
         y = slip_row(sr, y, k ? k : jstr(l, "description"), a, F_BODY);
     }
@@ -707,11 +760,29 @@ slip_charges(struct statement_renderer *sr, const json_t *doc, double y)
     }
     hline(sr, SLIP_M, SLIP_W - SLIP_M, y + 2, 0.8);
     yen_text(jint(doc, "total_yen"), a, sizeof(a));
-    return slip_row(sr, y + 5, "今回ガス料金", a, F_LARGE);
+    return slip_row(sr, y + 5, "ご請求予定額", a, F_LARGE);
 }
 
-/* One slip page: issuer, customer, meter, charges, a note. */
-static void
+/* 次回検針予定日, 口座振替日 (debit) or お支払期限, and how one pays. */
+static double
+slip_dates(struct statement_renderer *sr, const json_t *doc, double y)
+{
+    const char *pm = jstr(doc, "payment_method");
+    char d[40];
+    date_text(jstr(doc, "next_reading_on"), d, sizeof(d));
+    y = slip_row(sr, y, "次回検針予定日", d, F_BODY);
+    if (json_is_string(json_object_get(doc, "due_on"))) {
+        date_text(jstr(doc, "due_on"), d, sizeof(d));
+        y = slip_row(sr, y,
+                     strcmp(pm, "debit") == 0 ? "口座振替日" : "お支払期限", d,
+                     F_BODY);
+    }
+    return slip_row(sr, y, "お支払方法", payment_text(pm), F_BODY);
+}
+
+/* One slip: title, customer, meter, charges, dates, a note, the issuer.
+ * Returns the height it needs (the page is cut there). */
+static double
 draw_slip(struct statement_renderer *sr, const json_t *doc)
 {
     const json_t *is = json_object_get(doc, "issuer");
@@ -725,23 +796,48 @@ draw_slip(struct statement_renderer *sr, const json_t *doc)
     snprintf(t, sizeof(t), "%s 様", jstr(c, "name"));
     text_at(sr, SLIP_M, y, SLIP_CW, AL_LEFT, F_BOLD, t);
     snprintf(t, sizeof(t), "お客様番号 %s", jstr(c, "number"));
-    text_at(sr, SLIP_M, y + 13, SLIP_CW, AL_LEFT, F_SMALL, t);
-    y += 24 + text_box(sr, SLIP_M, y + 24, SLIP_CW, AL_LEFT, F_SMALL, true,
+    text_at(sr, SLIP_M, y + 13, SLIP_CW, AL_LEFT, F_BODY, t);
+    y += 26 + text_box(sr, SLIP_M, y + 26, SLIP_CW, AL_LEFT, F_SMALL, true,
                        jstr(json_object_get(doc, "supply_point"), "address"));
     hline(sr, SLIP_M, SLIP_W - SLIP_M, y + 4, 0.5);
     y = slip_meter(sr, doc, y + 8);
     hline(sr, SLIP_M, SLIP_W - SLIP_M, y + 2, 0.5);
     y = slip_charges(sr, doc, y + 6);
-    snprintf(t, sizeof(t), "お支払方法 %s",
-             payment_text(jstr(doc, "payment_method")));
-    text_at(sr, SLIP_M, y + 4, SLIP_CW, AL_LEFT, F_SMALL, t);
-    y += 20 + text_box(sr, SLIP_M, y + 20, SLIP_CW, AL_LEFT, F_SMALL, true,
-                       "※ 検針時点の料金表による計算です。正式な金額は"
-                       "料金明細書（請求書）でお知らせします。");
+    y = slip_dates(sr, doc, y + 4);
+    y += 6 + text_box(sr, SLIP_M, y + 6, SLIP_CW, AL_LEFT, F_SMALL, true,
+                      "※ 検針時点の料金表による今回のガス料金です"
+                      "（その他のご請求は含みません）。正式な金額は"
+                      "料金明細書（請求書）でお知らせします。");
     text_at(sr, SLIP_M, y + 8, SLIP_CW, AL_LEFT, F_BODY, jstr(is, "name"));
-    snprintf(t, sizeof(t), "TEL %s  登録番号 %s", jstr(is, "phone"),
-             jstr(is, "registration"));
+    snprintf(t, sizeof(t), "TEL %s", jstr(is, "phone"));
     text_at(sr, SLIP_M, y + 21, SLIP_CW, AL_LEFT, F_SMALL, t);
+    snprintf(t, sizeof(t), "登録番号 %s", jstr(is, "registration"));
+    text_at(sr, SLIP_M, y + 32, SLIP_CW, AL_LEFT, F_SMALL, t);
+    return y + 43 + SLIP_M;
+}
+
+/* The slip's height: drawn once on a recording surface that is thrown
+ * away, so the page can be cut to fit (a roll has no fixed length). */
+static double
+slip_measure(struct statement_renderer *sr, const json_t *doc)
+{
+    cairo_t *page = sr->cr;
+    cairo_surface_t *rec =
+        cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+    sr->cr = cairo_create(rec);
+    double h = draw_slip(sr, doc);
+    cairo_destroy(sr->cr);
+    cairo_surface_destroy(rec);
+    sr->cr = page;
+    return h;
+}
+
+/* One slip page, its height fitted to the content. */
+static void
+slip_page(struct statement_renderer *sr, const json_t *doc)
+{
+    cairo_pdf_surface_set_size(sr->surface, SLIP_W, slip_measure(sr, doc));
+    (void)draw_slip(sr, doc);
     page_done(sr);
 }
 
@@ -756,7 +852,7 @@ statement_add(struct statement_renderer *sr, const json_t *doc)
         return err_fail(ERR_TOO_LARGE, "statement: PDF over %zu bytes",
                         sr->out->max);
     if (sr->format == STATEMENT_SLIP)
-        draw_slip(sr, doc);
+        slip_page(sr, doc);
     else
         draw_statement(sr, doc);
     if (cairo_status(sr->cr) != CAIRO_STATUS_SUCCESS)

@@ -47,7 +47,8 @@ void statement_renderer_free(struct statement_renderer *sr);
 enum err statement_begin(struct statement_renderer *sr, struct buf *out,
                          enum statement_format f);
 /* Add one invoice (A4: one page, more when its lines do not fit) or one
- * reading slip (STATEMENT_SLIP: the slip JSON of statement_slip.c). */
+ * reading slip (STATEMENT_SLIP: slip.h's JSON, one 80 mm page cut to the
+ * slip's length). */
 enum err statement_add(struct statement_renderer *sr, const json_t *doc);
 /* Finish the document and flush it into out. ERR_TOO_LARGE when out's
  * maximum was passed, ERR_INTERNAL when cairo failed. Always ends the

@@ -17,13 +17,16 @@
  * it is priced by the bands, whose edges count from zero), fixed (定額:
  * the fixed amount stands as the base line; usage shows at ¥0).
  *
- * Price change inside a period, day-split rule (日割り): usage is split by
- * days (the part before the change truncated to 0.1 m³, the rest after),
- * and each part priced at its version with band edges, base fee, minimum
- * and fixed amounts scaled by the part's share of days (edges truncated to
- * 0.1 m³). Base by days for a partial period: base × partial_days ÷
- * standard_days, one rounding. Amounts below zero (a negative 原料費調整)
- * round by magnitude.
+ * Price changes inside a period, day-split rule (日割り): the caller cuts
+ * the period into stretches (bill_stretch: a version and a month's
+ * adjustment each); usage is shared out by days, each share truncated to
+ * 0.1 m³ on the running total (so with one change: the part before
+ * truncated, the rest after, and the shares always add up). Each version
+ * prices its share with band edges, base fee, minimum and fixed amounts
+ * scaled by its share of days (edges truncated to 0.1 m³); 原料費調整
+ * follows the same rule, one line per month whose adjustment differs. Base by
+ * days for a partial period: base × partial_days ÷ standard_days, one rounding.
+ * Amounts below zero (a negative 原料費調整) round by magnitude.
  *
  * Tax (インボイス): per rate, rounded once per invoice by the tax rounding.
  * All lines of a rate tax-included (内税): tax = Σ × r/(100+r). All
@@ -34,6 +37,7 @@
 #include "billing/billing.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ----------------------------------------------------------------------
@@ -255,7 +259,7 @@ struct part {
     const struct tariff_price *p;
     int64_t usage;    /* tenths */
     int64_t num, den; /* share of days: num/den (1/1 without a split) */
-    const char *tag;  /* "" or "（改定前）" / "（改定後）" */
+    const char *tag; /* "" or "（改定前）", "（改定後）", "（M/D改定後）" */
 };
 
 static enum err
@@ -464,6 +468,29 @@ bill_totals(struct bill_out *o, enum rounding tr)
     }
 }
 
+/* A day split's stretches: 2..BILL_SPLIT_MAX, each with a version and days,
+ * adding up to the period; or none at all. */
+static bool
+split_ok(const struct bill_in *in)
+{
+    int64_t days = 0;
+    if (in->nsplit == 0)
+        return true;
+    if (in->nsplit < 2 || in->nsplit > BILL_SPLIT_MAX || in->days_total <= 0 ||
+        in->days_total > 400)
+        return false;
+    for (size_t i = 0; i < in->nsplit; i++) {
+        const struct bill_stretch *x = &in->split[i];
+        if (x->price == NULL || x->days <= 0 ||
+            (x->price->kind[0] != 'f' && x->price->nbands == 0) ||
+            x->adjustment_cyen_per_m3 < -TARIFF_ADJUST_MAX_CYEN ||
+            x->adjustment_cyen_per_m3 > TARIFF_ADJUST_MAX_CYEN)
+            return false;
+        days += x->days;
+    }
+    return days == in->days_total;
+}
+
 /* The checks on a bill_in that its producer (the run, the quote) may get
  * wrong: a missing price, usage or days out of range. */
 static bool
@@ -483,15 +510,100 @@ bill_in_ok(const struct bill_in *in)
         (in->standard_days <= 0 || in->standard_days > 400 ||
          in->partial_days < 0 || in->partial_days > in->standard_days))
         return false;
-    if (in->price_before != NULL &&
-        (in->days_total <= 0 || in->days_total > 400 || in->days_before < 0 ||
-         in->days_before > in->days_total ||
-         (in->price_before->kind[0] != 'f' && in->price_before->nbands == 0)))
-        return false;
-    return true;
+    return split_ok(in);
 }
 
-/* 設備料金 (always) and 原料費調整 (when not zero). */
+/* Usage of the stretches [i, j) of a split: the period's usage shared by
+ * days, each share truncated to 0.1 m³ on the running total, so the shares
+ * add up to the whole. */
+static int64_t
+split_usage(const struct bill_in *in, size_t i, size_t j)
+{
+    int64_t before = 0, upto;
+    for (size_t k = 0; k < i; k++)
+        before += in->split[k].days;
+    upto = before;
+    for (size_t k = i; k < j; k++)
+        upto += in->split[k].days;
+    return in->usage_tenths * upto / in->days_total -
+           in->usage_tenths * before / in->days_total;
+}
+
+static int64_t
+split_days(const struct bill_in *in, size_t i, size_t j)
+{
+    int64_t d = 0;
+    for (size_t k = i; k < j; k++)
+        d += in->split[k].days;
+    return d;
+}
+
+/* The end of the run of stretches from i priced by one version. */
+static size_t
+same_price_end(const struct bill_in *in, size_t i)
+{
+    size_t j = i + 1;
+    while (j < in->nsplit && in->split[j].price == in->split[i].price)
+        j++;
+    return j;
+}
+
+/* The end of the run of stretches from i with one adjustment. */
+static size_t
+same_adjustment_end(const struct bill_in *in, size_t i)
+{
+    const struct bill_stretch *a = &in->split[i];
+    size_t j = i + 1;
+    while (j < in->nsplit &&
+           in->split[j].adjustment_cyen_per_m3 == a->adjustment_cyen_per_m3 &&
+           in->split[j].adjustment_tax_included == a->adjustment_tax_included)
+        j++;
+    return j;
+}
+
+/* 日割り: base and usage lines per version, each on its share of usage
+ * with bands scaled by its share of days. Two versions are labelled 改定前
+ * and 改定後; with more, each later one by its effective date. */
+static enum err
+price_split(const struct bill_in *in, struct bill_out *o)
+{
+    size_t nparts = 0;
+    for (size_t i = 0; i < in->nsplit; i = same_price_end(in, i))
+        nparts++;
+    enum err rc = ERR_OK;
+    for (size_t i = 0, n = 0; rc == ERR_OK && i < in->nsplit; n++) {
+        size_t j = same_price_end(in, i);
+        const struct tariff_price *p = in->split[i].price;
+        char tag[40] = "";
+        if (nparts > 1 && n == 0)
+            snprintf(tag, sizeof(tag), "（改定前）");
+        else if (nparts == 2)
+            snprintf(tag, sizeof(tag), "（改定後）");
+        else if (nparts > 2)
+            snprintf(tag, sizeof(tag), "（%d/%d改定後）",
+                     (int)strtol(p->effective_from + 5, NULL, 10),
+                     (int)strtol(p->effective_from + 8, NULL, 10));
+        struct part pt = {p, split_usage(in, i, j), split_days(in, i, j),
+                          in->days_total, tag};
+        rc = price_part(in, o, &pt);
+        i = j;
+    }
+    return rc;
+}
+
+/* One 原料費調整 line (when not zero) on tenths at cyen per m³. */
+static enum err
+adjustment_line(const struct bill_in *in, struct bill_out *o, const char *desc,
+                int64_t tenths, int64_t cyen, bool incl)
+{
+    if (cyen == 0)
+        return ERR_OK;
+    return add_line(o, "adjustment", desc, tenths, cyen,
+                    usage_amount(in, tenths, cyen), incl);
+}
+
+/* 設備料金 (always) and 原料費調整: one line, or under a day split one per
+ * month whose adjustment differs ("原料費調整額（9月分）"). */
 static enum err
 price_extras(const struct bill_in *in, struct bill_out *o)
 {
@@ -500,12 +612,24 @@ price_extras(const struct bill_in *in, struct bill_out *o)
     enum err rc =
         add_line(o, "equipment", "設備料金", 0, eq,
                  bill_round_div(eq, 100, in->rounding), p->tax_included);
-    if (rc == ERR_OK && in->adjustment_cyen_per_m3 != 0)
-        rc = add_line(
-            o, "adjustment", "原料費調整額", in->usage_tenths,
-            in->adjustment_cyen_per_m3,
-            usage_amount(in, in->usage_tenths, in->adjustment_cyen_per_m3),
-            in->adjustment_tax_included);
+    if (rc != ERR_OK || in->nsplit == 0)
+        return rc ? rc
+                  : adjustment_line(in, o, "原料費調整額", in->usage_tenths,
+                                    in->adjustment_cyen_per_m3,
+                                    in->adjustment_tax_included);
+    bool several = same_adjustment_end(in, 0) < in->nsplit;
+    for (size_t i = 0; rc == ERR_OK && i < in->nsplit;) {
+        size_t j = same_adjustment_end(in, i);
+        const struct bill_stretch *x = &in->split[i];
+        char d[64] = "原料費調整額";
+        if (several)
+            snprintf(d, sizeof(d), "原料費調整額（%d月分）",
+                     (int)strtol(x->month + 5, NULL, 10));
+        rc = adjustment_line(in, o, d, split_usage(in, i, j),
+                             x->adjustment_cyen_per_m3,
+                             x->adjustment_tax_included);
+        i = j;
+    }
     return rc;
 }
 
@@ -516,18 +640,8 @@ bill_compute(const struct bill_in *in, struct bill_out *out)
     if (!bill_in_ok(in))
         return ERR_INVALID;
     enum err rc;
-    if (in->price_before != NULL && in->days_before > 0 &&
-        in->days_before < in->days_total) {
-        /* 日割り: usage before the change by days, truncated to 0.1 m³ */
-        int64_t before = in->usage_tenths * in->days_before / in->days_total;
-        struct part a = {in->price_before, before, in->days_before,
-                         in->days_total, "（改定前）"};
-        struct part b = {in->price, in->usage_tenths - before,
-                         in->days_total - in->days_before, in->days_total,
-                         "（改定後）"};
-        rc = price_part(in, out, &a);
-        if (rc == ERR_OK)
-            rc = price_part(in, out, &b);
+    if (in->nsplit > 0) {
+        rc = price_split(in, out);
     } else {
         struct part a = {in->price, in->usage_tenths, 1, 1, ""};
         rc = price_part(in, out, &a);

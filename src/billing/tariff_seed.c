@@ -13,10 +13,11 @@
  *          ガス漏れ警報器) shown on its own line.
  * Points in a building get APT, every seventh other contract EQUIP, the
  * rest HOUSE. Cold regions (Hokkaido, Tohoku) price a little higher.
- * 原料費調整: 24 months up to the current month, a ¥5-step walk between
- * −¥20 and +¥30 per m³ (tax included, source "formula").
+ * 原料費調整: a formula, 28 months of reference prices and the 24 months
+ * up to the current one computed from them (source "formula").
  */
 #include "billing/billing.h"
+#include "billing/cost_formula.h"
 #include "core/timeutil.h"
 #include "seed/seed.h"
 #include "store/store.h"
@@ -84,28 +85,45 @@ seed_tariff(struct store *st, const char *code, const char *name,
     return rc;
 }
 
-/* 原料費調整 for the 24 months up to this one. */
+/* 原料費調整 by formula for the 24 months up to this one: a formula of the
+ * published shape (base ¥85,000/t, CP only, 0.482, ¥5 steps, three months'
+ * lag, two-month average) and reference prices wandering as CP and the
+ * yen do ($520–680/t, ¥135–160/$), each month computed from them. */
 static enum err
 seed_adjustments(struct store *st, struct rng *r)
 {
-    char today[11], d[11], month[8];
-    int64_t v = 0;
-    enum err rc = ERR_OK;
+    static const struct cost_formula f = {
+        .base_cyen_per_t = 8500000,
+        .cp_weight = 100,
+        .conversion_milli = 482,
+        .step_cyen = 500,
+        .rounding = ROUND_DOWN,
+        .lag_months = 3,
+        .period_months = 1,
+        .average_months = 2,
+        .tax_included = true,
+    };
+    char today[11], month[8];
+    struct cost_reference ref = {60000, -1, 14800, 0};
+    enum err rc = cost_formula_put(st, &f, "seed");
     time_today_jst(today);
-    snprintf(d, sizeof(d), "%.8s01", today);
+    for (int k = 24 + 3 + 1; !rc && k >= 0; k--) {
+        cost_month_add(today, -k, month);
+        ref.cp_cusd += ((int64_t)rng_below(r, 7) - 3) * 1000;
+        ref.cp_cusd = ref.cp_cusd < 52000   ? 52000
+                      : ref.cp_cusd > 68000 ? 68000
+                                            : ref.cp_cusd;
+        ref.tts_csen += ((int64_t)rng_below(r, 5) - 2) * 100;
+        ref.tts_csen = ref.tts_csen < 13500   ? 13500
+                       : ref.tts_csen > 16000 ? 16000
+                                              : ref.tts_csen;
+        rc = cost_reference_put(st, month, &ref, "seed");
+    }
     for (int k = 23; !rc && k >= 0; k--) {
-        /* the first of the month k months back */
-        char m[11];
-        snprintf(m, sizeof(m), "%s", d);
-        for (int j = 0; j < k; j++) {
-            char prev[11];
-            time_date_add(m, -1, prev);
-            snprintf(m, sizeof(m), "%.8s01", prev);
-        }
-        snprintf(month, sizeof(month), "%.7s", m);
-        v += ((int64_t)rng_below(r, 3) - 1) * 500; /* ¥5 steps */
-        v = v < -2000 ? -2000 : v > 3000 ? 3000 : v;
-        rc = cost_adjustment_put(st, month, v, true, "formula", "seed");
+        json_t *working = NULL;
+        cost_month_add(today, -k, month);
+        rc = cost_formula_apply(st, month, false, "seed", &working);
+        json_decref(working);
     }
     return rc;
 }

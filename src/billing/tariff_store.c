@@ -4,11 +4,14 @@
  * adjustments (原料費調整), contracts' tariffs and equipment fees (設備料金),
  * and the tenant's billing settings.
  *
- * Versions are immutable: nothing here updates or deletes one; a price
- * change is a new version from its effective date, so an issued invoice
- * (which keeps its own snapshot) never changes and a re-run prices the
- * same period the same way. Money is hundredths of a yen (…_cyen), usage
- * tenths of a m³; NULL columns load as -1 ("none").
+ * A price change is a new version from its effective date. A version is
+ * changed in place only to correct a mistake (tariff_version_correct):
+ * its revision (the ETag) goes up by one and the superseded content is
+ * kept in tariff_version_corrections. An issued invoice keeps its own
+ * snapshot of what priced it, so a correction never changes it; a 赤黒
+ * correction of that invoice re-prices with the version as it is now.
+ * Money is hundredths of a yen (…_cyen), usage tenths of a m³; NULL
+ * columns load as -1 ("none").
  *
  * Settings live in the tenant's settings table under billing.* keys; an
  * absent or unreadable value falls back to its default (切り捨て for
@@ -75,38 +78,51 @@ load_bands(struct store *st, int64_t vid, struct tariff_price *p)
 }
 
 enum err
-tariff_price_at(struct store *st, int64_t tariff_id, const char *date,
-                struct tariff_price *out, struct tariff_price *before,
-                bool *has_before)
+tariff_price_history(struct store *st, int64_t tariff_id, const char *date,
+                     struct tariff_price *out, size_t max, size_t *n)
 {
     struct stmt *s;
     bool row;
-    int64_t vid[2] = {0, 0};
-    int n = 0;
-    *has_before = false;
+    int64_t vid[BILL_SPLIT_MAX];
+    *n = 0;
+    if (max > BILL_SPLIT_MAX)
+        max = BILL_SPLIT_MAX;
     enum err rc = store_query(st, &s,
                               "SELECT " VERSION_COLS " FROM tariff_versions v"
                               " JOIN tariffs t ON t.id = v.tariff_id"
                               " WHERE v.tariff_id = $1 AND v.effective_from"
-                              " <= $2 ORDER BY v.effective_from DESC LIMIT 2",
-                              "it", tariff_id, date);
-    while (!rc && !(rc = stmt_step(s, &row)) && row) {
-        vid[n] = stmt_int(s, 0);
-        version_row(s, n == 0 ? out : before);
-        n++;
+                              " <= $2 ORDER BY v.effective_from DESC LIMIT $3",
+                              "iti", tariff_id, date, (int64_t)max);
+    while (!rc && !(rc = stmt_step(s, &row)) && row && *n < max) {
+        vid[*n] = stmt_int(s, 0);
+        version_row(s, &out[(*n)++]);
     }
     stmt_done(s);
     if (rc)
         return rc;
-    if (n == 0)
+    if (*n == 0)
         return err_fail(ERR_TARIFF_NO_PRICE,
                         "%s に適用される料金表の版がありません", date);
-    rc = load_bands(st, vid[0], out);
-    if (!rc && n == 2) {
-        rc = load_bands(st, vid[1], before);
-        *has_before = rc == ERR_OK;
-    }
+    for (size_t i = 0; !rc && i < *n; i++)
+        rc = load_bands(st, vid[i], &out[i]);
     return rc;
+}
+
+enum err
+tariff_price_at(struct store *st, int64_t tariff_id, const char *date,
+                struct tariff_price *out, struct tariff_price *before,
+                bool *has_before)
+{
+    struct tariff_price h[2];
+    size_t n;
+    enum err rc = tariff_price_history(st, tariff_id, date, h, 2, &n);
+    *has_before = !rc && n == 2;
+    if (rc)
+        return rc;
+    *out = h[0];
+    if (*has_before)
+        *before = h[1];
+    return ERR_OK;
 }
 
 /* ----------------------------------------------------------------------
@@ -281,7 +297,8 @@ tariff_update(struct store *st, int64_t id, int64_t version, const char *name,
  * Versions
  * ---------------------------------------------------------------------- */
 
-/* Version vid with its bands, when and by whom it was made. */
+/* Version vid with its bands; *meta: id, tariff_id, revision (its ETag),
+ * when and by whom it was made. ERR_NOT_FOUND. */
 static enum err
 version_load(struct store *st, int64_t vid, struct tariff_price *p,
              json_t **meta)
@@ -290,7 +307,8 @@ version_load(struct store *st, int64_t vid, struct tariff_price *p,
     bool row;
     enum err rc = store_query(st, &s,
                               "SELECT " VERSION_COLS ", v.created_at,"
-                              " v.created_by FROM tariff_versions v"
+                              " v.created_by, v.revision, v.tariff_id"
+                              " FROM tariff_versions v"
                               " JOIN tariffs t ON t.id = v.tariff_id"
                               " WHERE v.id = $1",
                               "i", vid);
@@ -298,9 +316,10 @@ version_load(struct store *st, int64_t vid, struct tariff_price *p,
         rc = ERR_NOT_FOUND;
     if (!rc) {
         version_row(s, p);
-        *meta =
-            json_pack("{s:I, s:s, s:s}", "id", (json_int_t)vid, "created_at",
-                      stmt_text(s, 10), "created_by", stmt_text(s, 11));
+        *meta = json_pack("{s:I, s:I, s:I, s:s, s:s}", "id", (json_int_t)vid,
+                          "tariff_id", (json_int_t)stmt_int(s, 13), "revision",
+                          (json_int_t)stmt_int(s, 12), "created_at",
+                          stmt_text(s, 10), "created_by", stmt_text(s, 11));
     }
     stmt_done(s);
     if (!rc && (rc = load_bands(st, vid, p)))
@@ -342,6 +361,21 @@ tariff_versions(struct store *st, int64_t tariff_id, json_t **out)
     return ERR_OK;
 }
 
+/* p's bands as version vid's, positions 0.. */
+static enum err
+bands_write(struct store *st, int64_t vid, const struct tariff_price *p)
+{
+    enum err rc = ERR_OK;
+    for (size_t i = 0; !rc && i < p->nbands; i++)
+        rc = store_run(st,
+                       "INSERT INTO tariff_bands (version_id, position,"
+                       " upper_tenths, unit_price_cyen, base_fee_cyen)"
+                       " VALUES ($1, $2, NULLIF($3, -1), $4, NULLIF($5, -1))",
+                       "iiiii", vid, (int64_t)i, p->band[i].upper_tenths,
+                       p->band[i].unit_price_cyen, p->band[i].base_fee_cyen);
+    return rc;
+}
+
 enum err
 tariff_version_add(struct store *st, int64_t tariff_id,
                    const struct tariff_price *p, const char *actor,
@@ -363,13 +397,267 @@ tariff_version_add(struct store *st, int64_t tariff_id,
     if (rc == ERR_STORE_CONSTRAINT)
         return ERR_CONFLICT;
     *vid = store_last_id(st);
-    for (size_t i = 0; !rc && i < p->nbands; i++)
+    return rc ? rc : bands_write(st, *vid, p);
+}
+
+/* ----------------------------------------------------------------------
+ * Correcting a version (料金表の版の訂正)
+ * ---------------------------------------------------------------------- */
+
+static enum err
+version_missing(int64_t tariff_id, int64_t vid)
+{
+    return err_fail(ERR_NOT_FOUND, "料金表 %lld に版 %lld はありません",
+                    (long long)tariff_id, (long long)vid);
+}
+
+/* Version vid of tariff_id loaded into p, as JSON (meta and prices). */
+static enum err
+version_of(struct store *st, int64_t tariff_id, int64_t vid,
+           struct tariff_price *p, json_t **out)
+{
+    enum err rc = version_load(st, vid, p, out);
+    if (rc == ERR_NOT_FOUND)
+        return version_missing(tariff_id, vid);
+    if (rc)
+        return rc;
+    if (json_integer_value(json_object_get(*out, "tariff_id")) != tariff_id) {
+        json_decref(*out);
+        *out = NULL;
+        return version_missing(tariff_id, vid);
+    }
+    json_t *pj = tariff_price_json(p);
+    json_object_update(*out, pj);
+    json_decref(pj);
+    return ERR_OK;
+}
+
+enum err
+tariff_version_get(struct store *st, int64_t tariff_id, int64_t vid,
+                   json_t **out)
+{
+    struct tariff_price p;
+    return version_of(st, tariff_id, vid, &p, out);
+}
+
+/* The stored prices of c's version become c->price's, revision + 1. */
+static enum err
+version_rewrite(struct store *st, const struct tariff_correction *c)
+{
+    const struct tariff_price *p = c->price;
+    enum err rc = store_run(
+        st,
+        "UPDATE tariff_versions SET effective_from = $3, tax_included = $4,"
+        " slide = $5, base_fee_cyen = $6, equipment_fee_cyen = $7,"
+        " minimum_charge_cyen = NULLIF($8, -1),"
+        " minimum_usage_tenths = NULLIF($9, -1),"
+        " fixed_amount_cyen = NULLIF($10, -1), revision = revision + 1"
+        " WHERE id = $1 AND revision = $2",
+        "iititiiiii", c->version_id, c->revision, p->effective_from,
+        (int64_t)p->tax_included, p->slide, p->base_fee_cyen,
+        p->equipment_fee_cyen, p->minimum_charge_cyen, p->minimum_usage_tenths,
+        p->fixed_amount_cyen);
+    if (rc == ERR_STORE_CONSTRAINT) /* another version has that date */
+        return ERR_CONFLICT;
+    if (!rc && store_changes(st) == 0)
+        return ERR_CUSTOMER_VERSION_CONFLICT;
+    if (!rc)
+        rc = store_run(st, "DELETE FROM tariff_bands WHERE version_id = $1",
+                       "i", c->version_id);
+    return rc ? rc : bands_write(st, c->version_id, p);
+}
+
+/* The history row of correction c (revision: the one it made). */
+static enum err
+correction_insert(struct store *st, const struct tariff_correction *c,
+                  const char *from_before)
+{
+    char now[32];
+    char *before = json_dumps(c->before, JSON_COMPACT);
+    char *after = json_dumps(c->after, JSON_COMPACT);
+    enum err rc = ERR_INTERNAL;
+    time_now_iso(now);
+    if (before && after)
         rc = store_run(st,
-                       "INSERT INTO tariff_bands (version_id, position,"
-                       " upper_tenths, unit_price_cyen, base_fee_cyen)"
-                       " VALUES ($1, $2, NULLIF($3, -1), $4, NULLIF($5, -1))",
-                       "iiiii", *vid, (int64_t)i, p->band[i].upper_tenths,
-                       p->band[i].unit_price_cyen, p->band[i].base_fee_cyen);
+                       "INSERT INTO tariff_version_corrections (version_id,"
+                       " revision, reason, effective_from_before, before,"
+                       " after, corrected_at, corrected_by)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                       "iittttt"
+                       "t",
+                       c->version_id, c->current, c->reason, from_before,
+                       before, after, now, c->actor);
+    free(before);
+    free(after);
+    return rc;
+}
+
+enum err
+tariff_version_correct(struct store *st, struct tariff_correction *c)
+{
+    struct tariff_price old;
+    json_t *cur = NULL;
+    c->before = c->after = NULL;
+    c->changed = false;
+    enum err rc = version_of(st, c->tariff_id, c->version_id, &old, &cur);
+    if (rc)
+        return rc;
+    c->current = json_integer_value(json_object_get(cur, "revision"));
+    json_decref(cur);
+    if (c->current != c->revision)
+        return ERR_CUSTOMER_VERSION_CONFLICT;
+    c->before = tariff_price_json(&old);
+    c->after = tariff_price_json(c->price);
+    if (json_equal(c->before, c->after)) /* nothing to correct */
+        return ERR_OK;
+    if ((rc = version_rewrite(st, c)))
+        return rc;
+    c->current = c->revision + 1;
+    c->changed = true;
+    return correction_insert(st, c, old.effective_from);
+}
+
+/* One history row: revision, reason, who, when, before and after. */
+static json_t *
+correction_row(struct stmt *s)
+{
+    json_t *before = NULL, *after = NULL;
+    const char *b = stmt_text(s, 3), *a = stmt_text(s, 4);
+    if (json_parse(b, strlen(b), &before))
+        before = json_null();
+    if (json_parse(a, strlen(a), &after))
+        after = json_null();
+    return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s}", "id",
+                     (json_int_t)stmt_int(s, 0), "revision",
+                     (json_int_t)stmt_int(s, 1), "reason", stmt_text(s, 2),
+                     "before", before, "after", after, "corrected_at",
+                     stmt_text(s, 5), "corrected_by", stmt_text(s, 6));
+}
+
+enum err
+tariff_version_history(struct store *st, int64_t tariff_id, int64_t vid,
+                       json_t **out)
+{
+    struct stmt *s;
+    bool row;
+    json_t *v = NULL, *list;
+    enum err rc = tariff_version_get(st, tariff_id, vid, &v);
+    if (rc)
+        return rc;
+    list = json_array();
+    rc = store_query(st, &s,
+                     "SELECT id, revision, reason, before, after,"
+                     " corrected_at, corrected_by"
+                     " FROM tariff_version_corrections WHERE version_id = $1"
+                     " ORDER BY revision DESC LIMIT 500",
+                     "i", vid);
+    while (!rc && !(rc = stmt_step(s, &row)) && row)
+        json_array_append_new(list, correction_row(s));
+    stmt_done(s);
+    if (rc) {
+        json_decref(v);
+        json_decref(list);
+        return rc;
+    }
+    *out = json_pack("{s:I, s:I, s:O, s:o, s:o}", "tariff_id",
+                     (json_int_t)tariff_id, "version_id", (json_int_t)vid,
+                     "revision", json_object_get(v, "revision"), "version", v,
+                     "corrections", list);
+    return ERR_OK;
+}
+
+/* Add date to dates (no duplicates, at most cap). */
+static void
+date_add(char (*dates)[11], size_t cap, size_t *n, const char *date)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(dates[i], date))
+            return;
+    if (*n < cap)
+        snprintf(dates[(*n)++], 11, "%s", date);
+}
+
+enum err
+tariff_version_dates(struct store *st, int64_t vid, int64_t *tariff_id,
+                     char (*dates)[11], size_t cap, size_t *n)
+{
+    struct stmt *s;
+    bool row = false;
+    *n = 0;
+    *tariff_id = 0;
+    enum err rc = store_query(st, &s,
+                              "SELECT tariff_id, effective_from"
+                              " FROM tariff_versions WHERE id = $1",
+                              "i", vid);
+    if (!rc && !(rc = stmt_step(s, &row)) && row) {
+        *tariff_id = stmt_int(s, 0);
+        date_add(dates, cap, n, stmt_text(s, 1));
+    }
+    stmt_done(s);
+    if (rc || !row)
+        return rc ? rc : ERR_NOT_FOUND;
+    rc = store_query(st, &s,
+                     "SELECT effective_from_before"
+                     " FROM tariff_version_corrections WHERE version_id = $1"
+                     " ORDER BY revision LIMIT 500",
+                     "i", vid);
+    while (!rc && !(rc = stmt_step(s, &row)) && row)
+        date_add(dates, cap, n, stmt_text(s, 0));
+    stmt_done(s);
+    return rc;
+}
+
+/* The day whose contracts a three-part check of version vid (from, as
+ * corrected) looks at: today while it is in force; its first day when it
+ * starts later; its last day when a later version has replaced it. */
+static enum err
+three_part_day(struct store *st, int64_t tariff_id, int64_t vid,
+               const char *from, char day[11])
+{
+    struct stmt *s;
+    bool row = false;
+    time_today_jst(day);
+    if (strcmp(from, day) > 0) {
+        snprintf(day, 11, "%s", from);
+        return ERR_OK;
+    }
+    enum err rc = store_query(st, &s,
+                              "SELECT MIN(effective_from) FROM tariff_versions"
+                              " WHERE tariff_id = $1 AND id <> $2"
+                              " AND effective_from > $3",
+                              "iit", tariff_id, vid, from);
+    if (!rc && !(rc = stmt_step(s, &row)) && row && !stmt_is_null(s, 0) &&
+        strcmp(stmt_text(s, 0), day) <= 0)
+        time_date_add(stmt_text(s, 0), -1, day);
+    stmt_done(s);
+    return rc;
+}
+
+enum err
+tariff_contracts_lacking_equipment(struct store *st, int64_t tariff_id,
+                                   int64_t vid, const char *from, int64_t *n)
+{
+    struct stmt *s;
+    bool row = false;
+    char day[11];
+    *n = 0;
+    enum err rc = three_part_day(st, tariff_id, vid, from, day);
+    if (!rc)
+        rc = store_query(
+            st, &s,
+            "SELECT COUNT(*) FROM contracts c WHERE c.tariff_id = $1"
+            " AND c.start_date <= $2"
+            " AND (c.end_date IS NULL OR c.end_date >= $2)"
+            " AND NOT EXISTS (SELECT 1 FROM equipment_fees f"
+            "  WHERE f.contract_id = c.id AND f.fee_cyen > 0"
+            "  AND f.starts_on <= $2"
+            "  AND (f.ends_on IS NULL OR f.ends_on >= $2))",
+            "it", tariff_id, day);
+    if (rc)
+        return rc;
+    if (!(rc = stmt_step(s, &row)) && row)
+        *n = stmt_int(s, 0);
+    stmt_done(s);
     return rc;
 }
 
@@ -527,32 +815,39 @@ contract_tariff_set(struct store *st, int64_t contract_id, int64_t tariff_id)
     return rc;
 }
 
+#define FEE_SELECT                                                             \
+    "SELECT f.id, f.appliance_id, a.kind, f.description, f.fee_cyen,"          \
+    " f.starts_on, f.ends_on, f.created_at FROM equipment_fees f"              \
+    " LEFT JOIN appliances a ON a.id = f.appliance_id"
+
+/* One row of FEE_SELECT as JSON. */
+static json_t *
+fee_row(struct stmt *s)
+{
+    char b[24];
+    tariff_cyen_format(stmt_int(s, 4), b, sizeof(b));
+    return json_pack("{s:I, s:o, s:s?, s:s, s:s, s:s, s:s?, s:s}", "id",
+                     (json_int_t)stmt_int(s, 0), "appliance_id",
+                     stmt_is_null(s, 1) ? json_null()
+                                        : json_integer(stmt_int(s, 1)),
+                     "appliance_kind", stmt_text(s, 2), "description",
+                     stmt_text(s, 3), "fee", b, "starts_on", stmt_text(s, 5),
+                     "ends_on", stmt_text(s, 6), "created_at", stmt_text(s, 7));
+}
+
 enum err
 equipment_fee_list(struct store *st, int64_t contract_id, json_t **out)
 {
     struct stmt *s;
     bool row;
     json_t *list = json_array();
-    enum err rc = store_query(
-        st, &s,
-        "SELECT f.id, f.appliance_id, a.kind, f.description, f.fee_cyen,"
-        " f.starts_on, f.ends_on, f.created_at FROM equipment_fees f"
-        " LEFT JOIN appliances a ON a.id = f.appliance_id"
-        " WHERE f.contract_id = $1 ORDER BY f.starts_on, f.id LIMIT 200",
-        "i", contract_id);
-    while (!rc && !(rc = stmt_step(s, &row)) && row) {
-        char b[24];
-        tariff_cyen_format(stmt_int(s, 4), b, sizeof(b));
-        json_array_append_new(
-            list, json_pack("{s:I, s:o, s:s?, s:s, s:s, s:s, s:s?, s:s}", "id",
-                            (json_int_t)stmt_int(s, 0), "appliance_id",
-                            stmt_is_null(s, 1) ? json_null()
-                                               : json_integer(stmt_int(s, 1)),
-                            "appliance_kind", stmt_text(s, 2), "description",
-                            stmt_text(s, 3), "fee", b, "starts_on",
-                            stmt_text(s, 5), "ends_on", stmt_text(s, 6),
-                            "created_at", stmt_text(s, 7)));
-    }
+    enum err rc =
+        store_query(st, &s,
+                    FEE_SELECT " WHERE f.contract_id = $1"
+                               " ORDER BY f.starts_on, f.id LIMIT 200",
+                    "i", contract_id);
+    while (!rc && !(rc = stmt_step(s, &row)) && row)
+        json_array_append_new(list, fee_row(s));
     stmt_done(s);
     if (rc) {
         json_decref(list);
@@ -561,6 +856,44 @@ equipment_fee_list(struct store *st, int64_t contract_id, json_t **out)
     *out = json_pack("{s:I, s:o}", "contract_id", (json_int_t)contract_id,
                      "equipment_fees", list);
     return ERR_OK;
+}
+
+enum err
+equipment_fee_get(struct store *st, int64_t contract_id, int64_t fee_id,
+                  json_t **out)
+{
+    struct stmt *s;
+    bool row = false;
+    enum err rc = store_query(st, &s,
+                              FEE_SELECT " WHERE f.id = $1"
+                                         " AND f.contract_id = $2",
+                              "ii", fee_id, contract_id);
+    if (!rc && !(rc = stmt_step(s, &row)) && row)
+        *out = fee_row(s);
+    stmt_done(s);
+    if (!rc && !row)
+        rc = err_fail(ERR_NOT_FOUND, "no equipment fee %lld on contract",
+                      (long long)fee_id);
+    return rc;
+}
+
+enum err
+equipment_fee_update(struct store *st, int64_t contract_id, int64_t fee_id,
+                     int64_t appliance_id, const char *description,
+                     int64_t fee_cyen)
+{
+    enum err rc = store_run(
+        st,
+        "UPDATE equipment_fees SET appliance_id = CASE WHEN $3 = -1"
+        " THEN appliance_id ELSE NULLIF($3, 0) END,"
+        " description = COALESCE($4, description),"
+        " fee_cyen = CASE WHEN $5 = -1 THEN fee_cyen ELSE $5 END"
+        " WHERE id = $1 AND contract_id = $2",
+        "iiiti", fee_id, contract_id, appliance_id, description, fee_cyen);
+    if (!rc && store_changes(st) == 0)
+        rc = err_fail(ERR_NOT_FOUND, "no equipment fee %lld on contract",
+                      (long long)fee_id);
+    return rc;
 }
 
 enum err

@@ -114,6 +114,14 @@ enum err {
     ERR_BILLING_RUN_NOT_FOUND = 805, /* no such billing run */
     ERR_INVOICE_VOID = 806,          /* the invoice was corrected already */
     ERR_BILLING_NOTHING = 807,       /* nothing to bill for group+month */
+    /* the reading slip (検針票): why a reading cannot be priced */
+    ERR_SLIP_NO_CONTRACT = 810,  /* no contract on the reading date */
+    ERR_SLIP_NO_TARIFF = 811,    /* the contract has no tariff */
+    ERR_SLIP_NO_PRICE = 812,     /* no tariff version on the reading date */
+    ERR_SLIP_NO_USAGE = 813,     /* no usage to bill (first reading...) */
+    ERR_SLIP_CORRECTED = 814,    /* the reading was corrected (訂正) */
+    ERR_COST_FORMULA_NONE = 820, /* no 原料費調整 formula set */
+    ERR_COST_REFERENCE_MISSING = 821, /* a month's reference prices absent */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

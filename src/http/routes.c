@@ -32,9 +32,11 @@ extern const struct route readings_routes[];
 extern const struct route review_routes[];
 extern const struct route readings_id_routes[];
 extern const struct route tariff_routes[];
+extern const struct route cost_formula_routes[];
 extern const struct route billing_runs_routes[];
 extern const struct route invoices_routes[];
 extern const struct route statement_routes[];
+extern const struct route slip_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -59,9 +61,11 @@ static const struct route *const tables[] = {
     review_routes,      /* 要確認リスト: confirm, correct, conflicts */
     readings_id_routes, /* one reading (after readings/review) */
     tariff_routes, /* 料金表, 原料費調整, 設備料金, billing settings */
+    cost_formula_routes, /* 原料費調整 by formula, reference prices */
     billing_runs_routes, /* billing run (請求締め): preview, commit */
     invoices_routes,     /* invoices, corrections (赤黒訂正・調整) */
     statement_routes,    /* statements PDF, vendor CSV (明細書・出力) */
+    slip_routes,         /* reading slip (検針票): JSON, 80 mm PDF */
     NULL,
 };
 

@@ -24,6 +24,7 @@ extern const struct migration auth_tenant_migrations[];
 extern const struct migration customers_tenant_migrations[];
 extern const struct migration metering_tenant_migrations[];
 extern const struct migration billing_tenant_migrations[];
+extern const struct migration cost_formula_tenant_migrations[];
 
 const struct migration *const schema_platform[] = {
     tenants_platform_migrations,
@@ -41,6 +42,7 @@ const struct migration *const schema_tenant[] = {
     customers_tenant_migrations,
     metering_tenant_migrations,
     billing_tenant_migrations,
+    cost_formula_tenant_migrations,
     NULL,
 };
 // clang-format on

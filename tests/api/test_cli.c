@@ -196,7 +196,10 @@ test_store_from_newer_binary_is_refused(void **state)
     assert_int_equal(system(cmd), 0);
     const char *l[] = {"tenant", "list", "--data", dir, NULL};
     free(run(1, l, "newer pilotlight"));
-    const char *s[] = {"serve", "--data", dir, "--port", "0", NULL};
+    char web[600];
+    snprintf(web, sizeof(web), "%s/web", src_path());
+    const char *s[] = {"serve", "--data", dir, "--port",
+                       "0",     "--web",  web, NULL};
     free(run(1, s, "upgrade pilotlight"));
 }
 

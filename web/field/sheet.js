@@ -92,6 +92,14 @@ function usageText(point, state) {
   return `使用量 ${formatTenths(u.tenths)} m³${u.rollover ? '（一巡）' : ''}`;
 }
 
+// 検針票: the reading's slip (PDF, priced by the server) in a new tab.
+function slipLink(state) {
+  const id = state.reading?.id;
+  return id ? h('p', { class: 'slip' }, h('a', {
+    href: `/api/v1/readings/${encodeURIComponent(id)}/slip.pdf`, target: '_blank', rel: 'noopener',
+  }, '検針票')) : null;
+}
+
 // The status lines under the input.
 function statusLines(point, state) {
   const usage = usageText(point, state);
@@ -104,10 +112,12 @@ function statusLines(point, state) {
   case 'done':
     return [h('p', { class: 'state done' }, head),
             h('p', { class: 'state done' }, '送信済み',
-              state.reading?.source === 'estimated' ? '（推定値）' : '', ...flagChips(state.flags))];
+              state.reading?.source === 'estimated' ? '（推定値）' : '', ...flagChips(state.flags)),
+            slipLink(state)];
   case 'flagged':
     return [h('p', { class: 'state flagged' }, head),
-            h('p', { class: 'state flagged' }, '送信済み・要確認: ', ...flagChips(state.flags))];
+            h('p', { class: 'state flagged' }, '送信済み・要確認: ', ...flagChips(state.flags)),
+            slipLink(state)];
   case 'conflict':
     return [h('p', { class: 'state conflict' }, head),
             h('p', { class: 'state conflict' },

@@ -394,6 +394,68 @@ test_other_group_and_empty_month(void **state)
     assert_null(out);
 }
 
+/* 日割り in a real store: tariff 1 gets a version from 2026-10-06 (base
+ * ¥2,100, ≤5.0 ¥700, above ¥600), September's 原料費調整 is +¥2.00 and
+ * October's −¥1.00, and the tenant switches to the day-split rule. A
+ * correction of contract 1's invoice (2026-09-21..10-20, 30 days, 12.3
+ * m³) re-prices it in three stretches: 9/21–9/30 (old, September),
+ * 10/1–10/5 (old, October), 10/6–10/20 (new, October).
+ *   old version, 15 days: 6.1 m³ (12.3 × 15/30), edge 2.5:
+ *     900 + 2.5×600 = 1,500 + 3.6×500 = 1,800            4,200
+ *   new version, 15 days: 6.2 m³: 1,050 + 2.5×700 = 1,750 + 3.7×600 = 2,220
+ *                                                         5,020
+ *   September 4.1 m³ (10 days) × 2.00 = 8; October 8.2 m³ × −1.00 = −8 */
+static void
+test_day_split_by_version_and_month(void **state)
+{
+    struct fixture *f = *state;
+    run_sql(f->st,
+            "INSERT INTO settings (key, value) VALUES"
+            " ('billing.price_change', 'day_split');"
+            "INSERT INTO tariff_versions (id, tariff_id, effective_from,"
+            " tax_included, slide, base_fee_cyen, equipment_fee_cyen,"
+            " created_at, created_by) VALUES (2, 1, '2026-10-06', 1, 'block',"
+            " 210000, 0, '" NOW "', 't');"
+            "INSERT INTO tariff_bands (version_id, position, upper_tenths,"
+            " unit_price_cyen) VALUES (2, 0, 50, 70000), (2, 1, NULL, 60000);"
+            "INSERT INTO cost_adjustments (month, cyen_per_m3, tax_included,"
+            " source, created_at, created_by) VALUES"
+            " ('2026-09', 200, 1, 'entered', '" NOW "', 't'),"
+            " ('2026-10', -100, 1, 'entered', '" NOW "', 't');");
+    int64_t id = scalar(f, "SELECT id FROM invoices WHERE contract_id = 1"
+                           " AND status = 'issued'"),
+            nid;
+    assert_int_equal(store_tx_begin(f->st), ERR_OK);
+    assert_int_equal(invoice_correct(f->st, id, -1, "料金改定の日割り", &nid),
+                     ERR_OK);
+    assert_int_equal(store_tx_commit(f->st), ERR_OK);
+    json_t *iv, *lines;
+    assert_int_equal(invoice_json(f->st, nid, &iv), ERR_OK);
+    lines = json_object_get(iv, "lines");
+    int64_t gas = 0, adj[2] = {0, 0};
+    size_t nadj = 0;
+    bool before = false, after = false;
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        json_t *l = json_array_get(lines, i);
+        const char *kind = json_string_value(json_object_get(l, "kind")),
+                   *d = json_string_value(json_object_get(l, "description"));
+        if (!strcmp(kind, "base") || !strcmp(kind, "usage"))
+            gas += num(l, "amount_yen");
+        before |= strstr(d, "改定前") != NULL;
+        after |= strstr(d, "改定後") != NULL;
+        if (!strcmp(kind, "adjustment") && nadj < 2) {
+            assert_non_null(strstr(d, nadj ? "10月分" : "9月分"));
+            adj[nadj++] = num(l, "amount_yen");
+        }
+    }
+    assert_true(before && after);
+    assert_int_equal(gas, 4200 + 5020);
+    assert_int_equal(nadj, 2);
+    assert_int_equal(adj[0], 8);
+    assert_int_equal(adj[1], -8);
+    json_decref(iv);
+}
+
 int
 main(void)
 {
@@ -407,6 +469,7 @@ main(void)
         cmocka_unit_test(test_correction_voids_and_reissues),
         cmocka_unit_test(test_adjust_is_an_open_charge),
         cmocka_unit_test(test_other_group_and_empty_month),
+        cmocka_unit_test(test_day_split_by_version_and_month),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

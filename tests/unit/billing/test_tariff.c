@@ -293,6 +293,19 @@ test_adjustment_tax_excluded_mixed(void **state)
  *   before: 2,000×10/30 = 666 + 3.3×600 = 1,980 + 1.7×500 = 850
  *   after:  2,200×20/30 = 1,466 + 6.6×650 = 4,290 + 3.4×550 = 1,870
  *   total 11,122 */
+/* A stretch of a day split: version p for days, month's adjustment. */
+static void
+stretch(struct bill_in *in, const struct tariff_price *p, int64_t days,
+        const char *month, int64_t adj)
+{
+    struct bill_stretch *x = &in->split[in->nsplit++];
+    x->price = p;
+    x->days = days;
+    x->adjustment_cyen_per_m3 = adj;
+    x->adjustment_tax_included = true;
+    snprintf(x->month, sizeof(x->month), "%s", month);
+}
+
 static void
 test_day_split_price_change(void **state)
 {
@@ -302,10 +315,11 @@ test_day_split_price_change(void **state)
     add_band(&a, -1, 50000, -1);
     add_band(&b, 100, 65000, -1);
     add_band(&b, -1, 55000, -1);
+    strcpy(b.effective_from, "2026-10-01");
     struct bill_in in = input(&b, 150, ROUND_DOWN);
-    in.price_before = &a;
-    in.days_before = 10;
     in.days_total = 30;
+    stretch(&in, &a, 10, "2026-10", 0);
+    stretch(&in, &b, 20, "2026-10", 0);
     struct bill_out o;
     assert_int_equal(bill_compute(&in, &o), ERR_OK);
     assert_int_equal(o.total_yen, 11122);
@@ -317,14 +331,99 @@ test_day_split_price_change(void **state)
     assert_int_equal(o.line[4].quantity_tenths, 66);
     assert_int_equal(o.line[5].quantity_tenths, 34);
     assert_non_null(strstr(o.line[0].description, "改定前"));
-    /* 検針日基準: no price_before → the new version for all of it:
+    assert_non_null(strstr(o.line[3].description, "改定後"));
+    /* 検針日基準: no split → the new version for all of it:
      * 2,200 + 10.0×650 + 5.0×550 = 11,450 */
-    in.price_before = NULL;
+    in.nsplit = 0;
     assert_int_equal(total(&in), 11450);
-    /* a change on the first day counts as no split */
-    in.price_before = &a;
-    in.days_before = 0;
-    assert_int_equal(total(&in), 11450);
+}
+
+/* Two changes and a month end in one 30-day period (10 + 10 + 10 days),
+ * 30.0 m³ shared 10.0 each. Versions a, b (from 9/21), c (from 10/1), one
+ * band each: base ¥1,500/1,800/2,100 at ¥500/600/700 per m³. 切り捨て:
+ *   a: 1,500×10/30 = 500 + 10.0×500 = 5,000
+ *   b: 1,800×10/30 = 600 + 10.0×600 = 6,000
+ *   c: 2,100×10/30 = 700 + 10.0×700 = 7,000        gas 19,800
+ * 原料費調整 follows the days, one line per month: September (a and b, 20
+ * days) +¥3.00 on 20.0 m³ = 60; October (c, 10 days) −¥2.00 on 10.0 m³ =
+ * −20. Total 19,840. */
+static void
+test_day_split_two_changes_and_months(void **state)
+{
+    (void)state;
+    struct tariff_price a = block(150000), b = block(180000), c = block(210000);
+    add_band(&a, -1, 50000, -1);
+    add_band(&b, -1, 60000, -1);
+    add_band(&c, -1, 70000, -1);
+    strcpy(b.effective_from, "2026-09-21");
+    strcpy(c.effective_from, "2026-10-01");
+    struct bill_in in = input(&c, 300, ROUND_DOWN);
+    in.days_total = 30;
+    stretch(&in, &a, 10, "2026-09", 300);
+    stretch(&in, &b, 10, "2026-09", 300);
+    stretch(&in, &c, 10, "2026-10", -200);
+    struct bill_out o;
+    assert_int_equal(bill_compute(&in, &o), ERR_OK);
+    assert_int_equal(o.nlines, 9); /* 3 × (base + band), 設備, 2 調整 */
+    assert_int_equal(o.line[0].amount_yen, 500);
+    assert_int_equal(o.line[1].amount_yen, 5000);
+    assert_int_equal(o.line[2].amount_yen, 600);
+    assert_int_equal(o.line[3].amount_yen, 6000);
+    assert_int_equal(o.line[4].amount_yen, 700);
+    assert_int_equal(o.line[5].amount_yen, 7000);
+    assert_non_null(strstr(o.line[0].description, "（改定前）"));
+    assert_non_null(strstr(o.line[2].description, "（9/21改定後）"));
+    assert_non_null(strstr(o.line[4].description, "（10/1改定後）"));
+    assert_string_equal(o.line[7].description, "原料費調整額（9月分）");
+    assert_int_equal(o.line[7].quantity_tenths, 200);
+    assert_int_equal(o.line[7].amount_yen, 60);
+    assert_string_equal(o.line[8].description, "原料費調整額（10月分）");
+    assert_int_equal(o.line[8].quantity_tenths, 100);
+    assert_int_equal(o.line[8].amount_yen, -20);
+    assert_int_equal(o.total_yen, 19800 + 60 - 20);
+    /* uneven days: shares truncated on the running total, 7/13/10 days of
+     * 10.0 m³ → 2.3, 4.3 (6.6 − 2.3), 3.4: they add up to 10.0 */
+    in.usage_tenths = 100;
+    in.split[0].days = 7;
+    in.split[1].days = 13;
+    assert_int_equal(bill_compute(&in, &o), ERR_OK);
+    assert_int_equal(o.line[1].quantity_tenths, 23);
+    assert_int_equal(o.line[3].quantity_tenths, 43);
+    assert_int_equal(o.line[5].quantity_tenths, 34);
+}
+
+/* One version over two months with different adjustments: one unsplit
+ * gas part (no 改定 tags, bands not scaled) and an adjustment per month;
+ * equal adjustments make one line. Stretches must add up to the period. */
+static void
+test_day_split_months_only(void **state)
+{
+    (void)state;
+    struct tariff_price p = example1(); /* 8.0 m³ = ¥9,467 (切り捨て) */
+    struct bill_in in = input(&p, 80, ROUND_DOWN);
+    in.days_total = 31;
+    stretch(&in, &p, 21, "2026-09", 500);
+    stretch(&in, &p, 10, "2026-10", 1000);
+    struct bill_out o;
+    assert_int_equal(bill_compute(&in, &o), ERR_OK);
+    assert_int_equal(o.nlines, 6); /* base, 2 bands, 設備, 2 調整 */
+    assert_null(strstr(o.line[0].description, "改定"));
+    /* 8.0 × 21/31 = 5.4 at ¥5.00 = 27; 2.6 at ¥10.00 = 26 */
+    assert_int_equal(o.line[4].quantity_tenths, 54);
+    assert_int_equal(o.line[4].amount_yen, 27);
+    assert_int_equal(o.line[5].quantity_tenths, 26);
+    assert_int_equal(o.line[5].amount_yen, 26);
+    assert_int_equal(o.total_yen, 9467 + 27 + 26);
+    in.split[1].adjustment_cyen_per_m3 = 500; /* same both months */
+    assert_int_equal(bill_compute(&in, &o), ERR_OK);
+    assert_int_equal(o.nlines, 5);
+    assert_string_equal(o.line[4].description, "原料費調整額");
+    assert_int_equal(o.line[4].amount_yen, 40);
+    in.split[1].days = 9; /* 21 + 9 != 31 */
+    assert_int_equal(bill_compute(&in, &o), ERR_INVALID);
+    in.split[1].days = 10;
+    in.nsplit = 1; /* a split of one stretch is no split */
+    assert_int_equal(bill_compute(&in, &o), ERR_INVALID);
 }
 
 /* Base by days: ¥2,090 × 12/31 = 809.03… (切り捨て 809, 切り上げ 810). */
@@ -574,8 +673,10 @@ test_bad_input_refused(void **state)
     in = input(NULL, 10, ROUND_DOWN);
     assert_int_equal(bill_compute(&in, &o), ERR_INVALID);
     in = input(&p, 10, ROUND_DOWN);
-    in.price_before = &p;
-    in.days_total = 0;
+    in.nsplit = 2; /* stretches without a version or days */
+    in.days_total = 30;
+    assert_int_equal(bill_compute(&in, &o), ERR_INVALID);
+    in.nsplit = BILL_SPLIT_MAX + 1;
     assert_int_equal(bill_compute(&in, &o), ERR_INVALID);
     in = input(&p, 10, ROUND_DOWN);
     in.adjustment_cyen_per_m3 = TARIFF_ADJUST_MAX_CYEN + 1;
@@ -711,6 +812,22 @@ check_lines(const struct bill_out *o, enum rounding r)
     }
 }
 
+/* 2..3 stretches alternating versions a and b (up to three priced parts:
+ * with 16 bands each that is as many lines as an invoice holds), 1..15
+ * days each, each month's adjustment anything in range. */
+static void
+random_split(struct bill_in *in, const struct tariff_price *a,
+             const struct tariff_price *b)
+{
+    size_t n = 2 + (size_t)rnd(2);
+    in->days_total = 0;
+    for (size_t i = 0; i < n; i++) {
+        stretch(in, i % 2 ? b : a, 1 + rnd(15), i < 2 ? "2026-09" : "2026-10",
+                rnd(2001) - 1000);
+        in->days_total += in->split[i].days;
+    }
+}
+
 static void
 test_property_totals_equal_lines(void **state)
 {
@@ -724,11 +841,8 @@ test_property_totals_equal_lines(void **state)
         in.adjustment_cyen_per_m3 = rnd(2001) - 1000;
         in.adjustment_tax_included = rnd(2);
         in.equipment_fees_cyen = rnd(3) ? 0 : rnd(200000);
-        if (rnd(4) == 0) {
-            in.price_before = &b;
-            in.days_total = 28 + rnd(8);
-            in.days_before = rnd(in.days_total + 1);
-        }
+        if (rnd(4) == 0)
+            random_split(&in, &a, &b);
         if (rnd(5) == 0) {
             in.partial_base = true;
             in.standard_days = 30;
@@ -742,7 +856,8 @@ test_property_totals_equal_lines(void **state)
         for (size_t j = 0; j < o.nlines; j++)
             if (strcmp(o.line[j].kind, "usage") == 0)
                 q += o.line[j].quantity_tenths;
-        if (strcmp(a.kind, "minimum") != 0 && in.price_before == NULL)
+        if (strcmp(a.kind, "minimum") != 0 &&
+            (in.nsplit == 0 || strcmp(b.kind, "minimum") != 0))
             assert_int_equal(q, in.usage_tenths);
         struct charge_line l;
         memset(&l, 0, sizeof(l));
@@ -767,6 +882,8 @@ main(void)
         cmocka_unit_test(test_adjustment),
         cmocka_unit_test(test_adjustment_tax_excluded_mixed),
         cmocka_unit_test(test_day_split_price_change),
+        cmocka_unit_test(test_day_split_two_changes_and_months),
+        cmocka_unit_test(test_day_split_months_only),
         cmocka_unit_test(test_partial_base_by_days),
         cmocka_unit_test(test_three_part_equipment),
         cmocka_unit_test(test_tax_excluded_every_rounding),

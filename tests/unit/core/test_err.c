@@ -103,6 +103,13 @@ static const enum err all_errors[] = {
     ERR_BILLING_RUN_NOT_FOUND,
     ERR_INVOICE_VOID,
     ERR_BILLING_NOTHING,
+    ERR_SLIP_NO_CONTRACT,
+    ERR_SLIP_NO_TARIFF,
+    ERR_SLIP_NO_PRICE,
+    ERR_SLIP_NO_USAGE,
+    ERR_SLIP_CORRECTED,
+    ERR_COST_FORMULA_NONE,
+    ERR_COST_REFERENCE_MISSING,
 };
 
 #define NERRORS (sizeof(all_errors) / sizeof(all_errors[0]))
