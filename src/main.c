@@ -15,8 +15,17 @@
 #include "customers/search_cli.h"
 #include "demo/demo.h"
 #include "http/server.h"
+#include "monitor/devices_cli.h"
+#include "monitor/ingest.h"
+#include "monitor/remote_ops_cli.h"
+#include "monitor/simulate.h"
+#include "payments/debit_cli.h"
 #include "seed/seed.h"
+#include "status/status_cli.h"
 #include "tenants/tenants_cli.h"
+#include "vault/backup_cli.h"
+#include "vault/restore.h"
+#include "vault/vault_cli.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -28,6 +37,14 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"serve", serve_main, "serve the operator console and JSON API"},
+    {"ingest", ingest_main,
+     "device gateway (集中監視): signed batches, durable log, forwarding"},
+    {"device", device_main,
+     "register, list, retire, re-key monitoring devices"},
+    {"remote-ops", remote_ops_main,
+     "remote shutoff (遠隔遮断): the tenant's hourly cap (operator only)"},
+    {"simulate", simulate_main,
+     "simulated meters and water heaters posting to ingest (demo, bench)"},
     {"tenant", tenant_main, "create, list and show tenants (retailers)"},
     {"user", user_main, "create, list, disable, unlock tenant users"},
     {"operator", operator_main, "the same for platform operators (support)"},
@@ -39,8 +56,22 @@ static const struct command {
     {"export", export_main, "export the customer ledger (CSV, XLSX)"},
     {"billing", billing_main,
      "run the billing (請求締め), list runs, print a run's statements"},
+    {"payments", payments_main,
+     "direct debit (口座振替): request files, result import"},
     {"search", search_main, "rebuild a tenant's customer search index"},
+    {"backup", backup_main,
+     "snapshots, journal checks and checksums of the stores' backups"},
     {"demo", demo_main, "seed ./demo-data if absent and serve it"},
+    {"vault", vault_main,
+     "the append-only backup vault (run on another host); init, prune"},
+    {"restore", restore_main,
+     "rebuild a data dir from a vault (verified; --at a point in time)"},
+    {"drill", drill_main,
+     "restore the latest backups aside and compare them with live"},
+    {"keys", keys_main,
+     "backup and signing keys; print or read the recovery kit"},
+    {"status", status_main,
+     "the public status page: heartbeats, notices, restore progress"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -277,6 +277,18 @@ auth_user_json(const struct user *u)
                      "created_at", u->created_at);
 }
 
+/* The permissions role holds, in perm_names order (the console builds its
+ * menu from these; the server still checks every route). */
+static json_t *
+role_perms_json(const char *role)
+{
+    json_t *out = json_array();
+    for (const char *const *p = perm_names; *p; p++)
+        if (role_allows(role, *p))
+            json_array_append_new(out, json_string(*p));
+    return out;
+}
+
 static enum err
 get_me(struct req *r)
 {
@@ -290,8 +302,9 @@ get_me(struct req *r)
         return ERR_OK;
     }
     resp_json(r, 200,
-              json_pack("{s:o, s:{s:s, s:s}, s:s, s:I}", "user",
-                        auth_user_json(&a->user), "tenant", "code",
+              json_pack("{s:o, s:o, s:{s:s, s:s}, s:s, s:I}", "user",
+                        auth_user_json(&a->user), "permissions",
+                        role_perms_json(a->user.role), "tenant", "code",
                         a->tenant.code, "name", a->tenant.name, "csrf",
                         a->sess.csrf, "session_expires_at",
                         (json_int_t)a->sess.expires_at));

@@ -129,6 +129,33 @@ crypto_digest_hex(const void *data, size_t len, char *out)
     sodium_bin2hex(out, CRYPTO_DIGEST_HEX, h, sizeof(h));
 }
 
+_Static_assert(sizeof(crypto_generichash_state) <=
+                   sizeof(((struct crypto_hash *)0)->opaque),
+               "struct crypto_hash too small for libsodium's state");
+
+void
+crypto_hash_init(struct crypto_hash *h, size_t outlen)
+{
+    pthread_once(&init_once, sodium_start);
+    h->outlen = outlen;
+    crypto_generichash_init((crypto_generichash_state *)(void *)h->opaque, NULL,
+                            0, outlen);
+}
+
+void
+crypto_hash_update(struct crypto_hash *h, const void *p, size_t n)
+{
+    crypto_generichash_update((crypto_generichash_state *)(void *)h->opaque, p,
+                              n);
+}
+
+void
+crypto_hash_final(struct crypto_hash *h, unsigned char *out)
+{
+    crypto_generichash_final((crypto_generichash_state *)(void *)h->opaque, out,
+                             h->outlen);
+}
+
 bool
 crypto_streq(const char *a, const char *b)
 {

@@ -45,6 +45,20 @@ bool crypto_pw_needs_rehash(const char *hash);
 void crypto_token(char *out);
 /* BLAKE2b-256 of data as lowercase hex into out[CRYPTO_DIGEST_HEX]. */
 void crypto_digest_hex(const void *data, size_t len, char *out);
+
+/* Incremental BLAKE2b (libsodium's generichash, unkeyed) for data that
+ * arrives in pieces: the backup journal's records, logical checksums. */
+struct crypto_hash {
+    _Alignas(64) unsigned char opaque[384]; /* crypto_generichash_state */
+    size_t outlen;
+};
+/* Start a digest of outlen bytes (16..64). */
+void crypto_hash_init(struct crypto_hash *h, size_t outlen);
+/* Add n bytes. */
+void crypto_hash_update(struct crypto_hash *h, const void *p, size_t n);
+/* Write the outlen-byte digest to out; h must be initialised again before
+ * reuse. */
+void crypto_hash_final(struct crypto_hash *h, unsigned char *out);
 /* Constant-time equality of two NUL-terminated strings. */
 bool crypto_streq(const char *a, const char *b);
 /* A random code people can read aloud and type: groups of per_group

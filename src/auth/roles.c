@@ -10,19 +10,14 @@ const char *const role_names[] = {"admin",    "office", "reader",
                                   "delivery", "safety", "accountant",
                                   "readonly", NULL};
 
-const char *const perm_names[] = {"users.read",
-                                  "users.write",
-                                  "audit.read",
-                                  "customers.read",
-                                  "customers.write",
-                                  "customers.bank",
-                                  "customers.export",
-                                  "readings.read",
-                                  "readings.write",
-                                  "readings.manage",
-                                  "billing.read",
-                                  "billing.write",
-                                  NULL};
+const char *const perm_names[] = {
+    "users.read",       "users.write",     "audit.read",
+    "customers.read",   "customers.write", "customers.bank",
+    "customers.export", "readings.read",   "readings.write",
+    "readings.manage",  "billing.read",    "billing.write",
+    "payments.read",    "payments.write",  "payments.debit_file",
+    "devices.read",     "devices.write",   "devices.operate",
+    "alarms.read",      "alarms.write",    NULL};
 
 bool
 perm_known(const char *perm)
@@ -39,24 +34,29 @@ static const struct {
 } roles[] = {
     {"admin", "管理者", (const char *const[]){"*", NULL}},
     {"office", "事務",
-     (const char *const[]){"users.read", "audit.read", "customers.read",
-                           "customers.write", "customers.bank",
-                           "customers.export", "readings.read",
-                           "readings.write", "readings.manage", "billing.read",
-                           "billing.write", NULL}},
+     (const char *const[]){
+         "users.read", "audit.read", "customers.read", "customers.write",
+         "customers.bank", "customers.export", "readings.read",
+         "readings.write", "readings.manage", "billing.read", "billing.write",
+         "payments.read", "payments.write", "devices.read", "devices.write",
+         "alarms.read", "alarms.write", NULL}},
     {"reader", "検針員",
      (const char *const[]){"customers.read", "readings.read", "readings.write",
                            NULL}},
     {"delivery", "配送員",
      (const char *const[]){"customers.read", "readings.read", NULL}},
     {"safety", "保安",
-     (const char *const[]){"customers.read", "readings.read", NULL}},
+     (const char *const[]){"customers.read", "readings.read", "devices.read",
+                           "devices.operate", "alarms.read", "alarms.write",
+                           NULL}},
     {"accountant", "経理",
      (const char *const[]){"audit.read", "customers.read", "customers.bank",
                            "customers.export", "readings.read", "billing.read",
-                           "billing.write", NULL}},
+                           "billing.write", "payments.read", "payments.write",
+                           "payments.debit_file", NULL}},
     {"readonly", "閲覧のみ",
      (const char *const[]){"customers.read", "readings.read", "billing.read",
+                           "payments.read", "devices.read", "alarms.read",
                            NULL}},
 };
 

@@ -10,7 +10,9 @@
  * of the following month (or --as-of, when that is earlier). The first
  * month of the history has no usage yet (no earlier reading), so invoices
  * start with the second. The current month stays open and unbilled: a demo
- * can preview and commit it.
+ * can preview and commit it. Each month's payments are seeded before the
+ * next month is billed (payments_seed_month), so invoices carry real
+ * balances (前回未収/前受).
  */
 #include "audit/audit.h"
 #include "billing/billing.h"
@@ -92,9 +94,12 @@ seed_tariffs(const struct seed_ctx *c, long long i, struct store *st)
     return store_tx_commit(st);
 }
 
-/* Bill every closed month of the history, every group. */
+/* Bill every closed month of the history, every group; after each month,
+ * its payments (payments_seed.c), so the next month's invoices carry what
+ * was left unpaid or overpaid (前回未収/前受). */
 static enum err
-seed_runs(const struct seed_ctx *c, struct store *st, long long *invoices)
+seed_runs(const struct seed_ctx *c, long long i, struct store *st,
+          long long *invoices)
 {
     char now_month[8], month[8], next[8], issued[11];
     enum err rc = ERR_OK;
@@ -118,6 +123,8 @@ seed_runs(const struct seed_ctx *c, struct store *st, long long *invoices)
                 json_object_get(out, "invoices_created"));
             json_decref(out);
         }
+        if (!rc)
+            rc = payments_seed_month(c, i, st, month);
     }
     return rc;
 }
@@ -133,7 +140,7 @@ billing_seed(struct seed_ctx *c)
         if ((rc = pool_tenant(c->tenant_ids[i], &st)))
             break;
         if (!(rc = seed_tariffs(c, i, st)))
-            rc = seed_runs(c, st, &invoices);
+            rc = seed_runs(c, i, st, &invoices);
         if (!c->quiet && c->ntenant_ids > 20 && (i + 1) % 100 == 0)
             fprintf(stderr, "seed: billing    %lld/%lld tenants\n", i + 1,
                     c->ntenant_ids);

@@ -9,7 +9,8 @@
  *   corrections (or the usage the office gives), the tariff version in
  *   force on the reading date as it stands now (a tariff mistake is fixed
  *   in the tariff first), and the original's charges, which move to it.
- *   It keeps the original's run, reading and period.
+ *   It keeps the original's run, reading and period, and the balance it
+ *   carried (previous_balance_yen, 前回未収/前受).
  *
  *   調整 (invoice_adjust): a credit or debit charge naming the invoice,
  *   tax included at its rate, that the customer's next invoice carries.
@@ -67,6 +68,22 @@ correction_price(struct pricer *pr, const struct run_item *it,
     return rc;
 }
 
+/* The balance the original carried (前回未収/前受): the correction carries
+ * the same, since the void original no longer asks for it. */
+static enum err
+previous_of(struct store *st, int64_t id, int64_t *yen)
+{
+    struct stmt *s;
+    bool row;
+    enum err rc = store_query(
+        st, &s, "SELECT previous_balance_yen FROM invoices WHERE id = $1", "i",
+        id);
+    if (!rc && !(rc = stmt_step(s, &row)) && row)
+        *yen = stmt_int(s, 0);
+    stmt_done(s);
+    return rc;
+}
+
 /* Void id and write its correction, priced by pr (alive until written). */
 static enum err
 correction_write(struct pricer *pr, int64_t id, struct run_item *it,
@@ -76,6 +93,8 @@ correction_write(struct pricer *pr, int64_t id, struct run_item *it,
     struct priced p = {0};
     int64_t number = 0;
     enum err rc = correction_price(pr, it, id, usage_tenths, &p);
+    if (!rc)
+        rc = previous_of(pr->st, id, &p.previous_yen);
     if (!rc) {
         json_object_set_new(p.snapshot, "tax", invoice_tax_json(&p.bill));
         json_object_set_new(

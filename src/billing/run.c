@@ -15,7 +15,9 @@
  * partial period (転居) when the tenant bills it so;
  *   5. bill_compute (billing.h), then the customer's open charges (once
  *      per run: a customer with two contracts gets them on the first) and
- *      tax per rate once per invoice;
+ *      tax per rate once per invoice; the balance carried from the
+ *      receivables ledger (前回未収/前受, payments/ledger.h) goes on the
+ *      same first invoice, outside the total: amount due = total + it;
  *   6. a snapshot of what priced it (tariff versions, settings, customer,
  *      supply point, reading, issuer, tax per rate): the invoice shows the
  *      snapshot, so later changes to the ledger or the tariff never alter
@@ -96,6 +98,7 @@ pricer_free(struct pricer *pr)
     tcache_drop(pr);
     free(pr->tc);
     free(pr->charged);
+    ledger_carry_free(pr->carry);
     memset(pr, 0, sizeof(*pr));
 }
 
@@ -341,7 +344,7 @@ priced_json(const struct run_item *it, const struct priced *p,
     }
     json_t *o = invoice_doc(snap, lines, p->bill.subtotal_yen,
                             p->bill.total_yen - p->bill.subtotal_yen,
-                            p->bill.total_yen, 0);
+                            p->bill.total_yen, p->previous_yen);
     json_decref(snap);
     json_object_set_new(o, "contract_id", json_integer(it->contract_id));
     json_object_set_new(o, "issued_on", json_string(p->issued_on));
@@ -473,6 +476,10 @@ price_item(struct pricer *pr, const struct run_item *it, int64_t usage_tenths,
     if (!rc && charged_add(pr, it->customer_id))
         rc = run_charges_add(pr->st, it->customer_id, issued_on,
                              pr->set.tax_rounding, out);
+    /* 前回未収/前受 on the customer's first invoice of the run; taken only
+     * once the item is priced, so a problem item leaves it for the next */
+    if (!rc)
+        out->previous_yen = ledger_carry_take(pr->carry, it->customer_id);
     if (!rc) /* tax per rate, after the charges */
         json_object_set_new(out->snapshot, "tax", invoice_tax_json(&out->bill));
     if (rc)

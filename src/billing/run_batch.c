@@ -274,6 +274,10 @@ billing_run(struct store *st, const struct run_opts *o, json_t **out)
     ps.sample = json_array();
     if ((rc = pricer_init(&ps.pr, st)))
         goto out;
+    /* 前回未収/前受: every customer's carried balance as of the issue date,
+     * in one query for the whole run (preview and commit alike) */
+    if ((rc = ledger_carry_load(st, ps.issued_on, &ps.pr.carry)))
+        goto out;
     if (o->preview)
         rc = preview_all(&ps);
     else if (!(rc = commit_begin(&ps)) && !(rc = commit_all(&ps)))

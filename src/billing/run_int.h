@@ -15,6 +15,7 @@
 
 #include "billing/billing.h"
 #include "billing/run.h"
+#include "payments/ledger.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,12 +58,17 @@ struct pricer {
     size_t adj_next;
     int64_t *charged; /* open-addressing set of customer ids */
     size_t ccharged, ncharged;
+    /* 前回未収/前受: each customer's balance carried into the run's first
+     * invoice for them (payments/ledger.h); NULL: none (corrections,
+     * slips). Loaded by billing_run, freed by pricer_free. */
+    struct ledger_carry *carry;
 };
 
 struct priced {
     struct bill_out bill;
     char period_from[11], issued_on[11], due_on[11];
     int64_t usage_tenths, days_total, last_year_l; /* -1: none */
+    int64_t previous_yen; /* carried balance: amount due = total + it */
     size_t ncharges;
     int64_t charge_id[32];
     json_t *snapshot;  /* owned: the parts that vary by invoice */
@@ -117,7 +123,8 @@ json_t *pricer_split_json(struct tcache_entry *e, const struct bill_in *in,
 /* Forget which invoice_bases rows were written (after a rollback). */
 void pricer_forget_bases(struct pricer *pr);
 /* Price it (usage_tenths < 0: the reading's usage) as of issued_on; takes
- * the customer's open charges once per pricer. ERR_TARIFF_NO_PRICE or
+ * the customer's open charges and carried balance (pr->carry) once per
+ * pricer. ERR_TARIFF_NO_PRICE or
  * ERR_TARIFF_NOT_FOUND (a problem: *why names it in Japanese). */
 enum err price_item(struct pricer *pr, const struct run_item *it,
                     int64_t usage_tenths, const char *issued_on,
@@ -162,7 +169,8 @@ enum err run_progress(struct store *st, int64_t run_id, int64_t total,
 enum err invoice_counter_take(struct store *st, int64_t *next);
 enum err invoice_counter_put(struct store *st, int64_t next);
 /* Insert the invoice (its snapshot: p->snapshot, with p->head stored once
- * in invoice_bases; the pricer that priced it must still be alive), its
+ * in invoice_bases; the pricer that priced it must still be alive; its
+ * previous_balance_yen p->previous_yen, amount due the total plus that), its
  * lines and mark its charges billed. *id = 0 (nothing written) when the
  * (contract, reading) has its invoice already: the unique index invoices_once
  * decides, so two runs never both bill it. */

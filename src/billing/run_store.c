@@ -463,14 +463,14 @@ invoice_write(struct store *st, int64_t run_id, int64_t number,
             " previous_balance_yen, amount_due_yen, due_on, payment_method,"
             " corrects_id, basis_id, snapshot, created_at) VALUES ($1,"
             " NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            " 0, $13, $14, $15, NULLIF($16, 0), $17, $18, $19)"
+            " $20, $13 + $20, $14, $15, NULLIF($16, 0), $17, $18, $19)"
             " ON CONFLICT (contract_id, reading_id) WHERE corrects_id IS NULL"
             " AND reading_id IS NOT NULL DO NOTHING",
-            "iiiiiitttiiiittiitt", number, run_id, it->customer_id,
+            "iiiiiitttiiiittiitti", number, run_id, it->customer_id,
             it->contract_id, it->point_id, it->reading_id, p->issued_on,
             p->period_from, it->read_on, p->usage_tenths, p->bill.subtotal_yen,
             tax, p->bill.total_yen, p->due_on, it->payment, corrects_id,
-            *p->basis_id, snap, now);
+            *p->basis_id, snap, now, p->previous_yen);
     free(snap);
     if (rc || store_changes(st) == 0) /* billed by another run meanwhile */
         return rc;

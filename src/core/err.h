@@ -15,7 +15,14 @@
  *   600–699  customers (顧客台帳) and supply points
  *   700–799  meter reading (検針)
  *   800–899  tariffs and billing (料金・請求)
- *   900–     later modules take the next ranges
+ *   900–949  payments (入金・債権): 900–919 Zengin (全銀) files,
+ *            920–949 receivables and debits
+ *   950–999  backup and recovery (vault.*, backup.*): 950–979 the vault,
+ *            sealed objects, manifests and keys; 980–999 backup/restore
+ *   1000–1099 monitoring (集中監視): 1000–1049 devices and ingest
+ *            (device.*, ingest.*), 1050–1079 alarms, 1080–1099 remote
+ *            operations and MQTT (remote_op.*, mqtt.*)
+ *   1100–    later modules take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -122,6 +129,111 @@ enum err {
     ERR_SLIP_CORRECTED = 814,    /* the reading was corrected (訂正) */
     ERR_COST_FORMULA_NONE = 820, /* no 原料費調整 formula set */
     ERR_COST_REFERENCE_MISSING = 821, /* a month's reference prices absent */
+    /* payments (入金・債権): Zengin (全銀) direct-debit files */
+    ERR_ZENGIN_KANA = 900,   /* a name has a character no bank takes, or is
+                                longer than its field */
+    ERR_ZENGIN_FIELD = 901,  /* a debit request value is malformed (code
+                                not digits, amount out of range...) */
+    ERR_ZENGIN_FORMAT = 902, /* a result file breaks the record layout */
+    /* payments: the receivables ledger, transfers, debits, dunning */
+    ERR_PAYMENT_NOT_FOUND = 920,        /* no such ledger entry */
+    ERR_PAYMENT_REVERSED = 921,         /* reversed already, or a reversal */
+    ERR_PAYMENT_DUPLICATE = 922,        /* source key posted with other
+                                           content */
+    ERR_PAYMENT_INVOICE_MISMATCH = 923, /* the invoice is another
+                                           customer's */
+    ERR_REFUND_EXCEEDS_CREDIT = 924,    /* refund over the credit (前受) */
+    ERR_TRANSFER_NOT_FOUND = 925,       /* no such bank transfer */
+    ERR_TRANSFER_RESOLVED = 926,        /* matched/assigned/dismissed */
+    ERR_DEBIT_RESULT_CODE = 927,        /* not a Zengin result code */
+    ERR_FOLLOWUP_NOT_FOUND = 928,       /* no such payment follow-up */
+    ERR_FOLLOWUP_CLOSED = 929,          /* the follow-up is done already */
+    ERR_DUNNING_STEP_ORDER = 930,  /* step out of order (督促の手順) */
+    ERR_DUNNING_NOT_OVERDUE = 931, /* nothing overdue to dun for */
+    /* payments: direct debit requests (口座振替依頼) and their results */
+    ERR_DEBIT_REQUEST_NOT_FOUND = 932, /* no such debit request */
+    ERR_DEBIT_SETTINGS_MISSING = 933,  /* collection contract (委託者) not
+                                          set: requester code, bank... */
+    ERR_DEBIT_NOTHING = 934,           /* no invoice could be requested */
+    ERR_DEBIT_RESULT_MISMATCH = 935,   /* a result file does not answer the
+                                          request (line and field named) */
+    ERR_DEBIT_RESULT_IMPORTED = 936,   /* results imported already, with
+                                          other codes (or cancel refused) */
+    ERR_DEBIT_REQUEST_CANCELLED = 937, /* the request was cancelled */
+    ERR_DEBIT_FILE_NOT_FOUND = 938,    /* no such file in the request */
+    /* backup and recovery: the vault, sealed objects, manifests, keys */
+    ERR_VAULT_UNAUTHORIZED = 950,       /* no or wrong vault bearer token */
+    ERR_VAULT_BAD_NAME = 951,           /* object hash or store id malformed */
+    ERR_VAULT_OBJECT_EXISTS = 952,      /* the object is stored already */
+    ERR_VAULT_HASH_MISMATCH = 953,      /* BLAKE2b of the bytes != name */
+    ERR_VAULT_OBJECT_NOT_FOUND = 954,   /* no object with that name */
+    ERR_VAULT_MANIFEST_EXISTS = 955,    /* that sequence is stored already */
+    ERR_VAULT_MANIFEST_GAP = 956,       /* sequence is not last + 1 */
+    ERR_VAULT_MANIFEST_NOT_FOUND = 957, /* no such store or sequence */
+    ERR_VAULT_MANIFEST_INVALID = 958,   /* not a well-formed manifest */
+    ERR_VAULT_SIGNATURE = 959,          /* signature does not verify */
+    ERR_VAULT_UNAVAILABLE = 960,        /* vault unreachable after retries */
+    ERR_BACKUP_FORMAT = 961,            /* not a sealed object (header...) */
+    ERR_BACKUP_DECRYPT = 962,           /* authentication failed: tampered */
+    ERR_BACKUP_WRONG_KEY = 963,         /* sealed under another data key */
+    ERR_BACKUP_KEYS_EXIST = 964,        /* keys init/import would overwrite */
+    ERR_BACKUP_KEYS_MISSING = 965,      /* no keys in DATA/keys */
+    ERR_BACKUP_KIT_INVALID = 966,       /* recovery kit unreadable/checksum */
+    /* backup and recovery: shipping, restore, drill */
+    ERR_SHIP_STATE = 967,        /* the shipper's per-vault state is damaged */
+    ERR_RESTORE_NO_BACKUP = 968, /* no manifest fits the store or --at */
+    ERR_RESTORE_INTEGRITY = 969, /* PRAGMA integrity_check failed */
+    ERR_RESTORE_AUDIT = 970,     /* audit chain differs from the manifest */
+    ERR_RESTORE_FAILED = 971,    /* one or more stores were not restored */
+    ERR_RESTORE_TARGET = 972,    /* the target exists and is not empty */
+    ERR_DRILL_MISMATCH = 973,    /* restored and live checksums differ */
+    /* backup and recovery: change capture, journal, snapshots, replay */
+    ERR_JOURNAL_CORRUPT = 980,     /* a journal frame does not check */
+    ERR_JOURNAL_GAP = 981,         /* journal sequence numbers break */
+    ERR_CAPTURE_FAILED = 982,      /* committed, but neither journaled
+                                      nor covered by a snapshot */
+    ERR_CAPTURE_UNAVAILABLE = 983, /* writes refused: the journal cannot
+                                      be written until it heals */
+    ERR_CAPTURE_OUTSIDE_TX = 984,  /* a write outside store_tx_begin */
+    ERR_REPLAY_CONFLICT = 985,     /* a changeset does not apply exactly */
+    ERR_REPLAY_BASE = 986,         /* records cannot reach the target
+                                      from this snapshot */
+    ERR_SNAPSHOT_NOT_FOUND = 987,  /* no snapshot fits the request */
+    /* monitoring (集中監視): the device registry */
+    ERR_DEVICE_NOT_FOUND = 1000,        /* no such device in this tenant */
+    ERR_DEVICE_EXISTS = 1001,           /* the device id is registered */
+    ERR_DEVICE_RETIRED = 1002,          /* the device was retired */
+    ERR_DEVICE_LINK = 1003,             /* meter/appliance does not carry
+                                           the device id in the ledger */
+    ERR_DEVICE_SEAL_KEY_MISSING = 1004, /* ingest has not made its key */
+    ERR_DEVICE_KEY_UNREADABLE = 1005,   /* a stored key does not open */
+    /* monitoring: batches posted to ingest */
+    ERR_INGEST_HEADERS = 1010,         /* X-Device-Id/-Timestamp/-Signature
+                                          missing or malformed */
+    ERR_INGEST_UNKNOWN_DEVICE = 1011,  /* the device is not registered */
+    ERR_INGEST_DEVICE_RETIRED = 1012,  /* the device was retired */
+    ERR_INGEST_SIGNATURE = 1013,       /* the HMAC does not verify */
+    ERR_INGEST_TIMESTAMP = 1014,       /* X-Timestamp outside the window */
+    ERR_INGEST_REPLAY = 1015,          /* the same signed batch again */
+    ERR_INGEST_BATCH_INVALID = 1016,   /* the batch breaks the schema */
+    ERR_INGEST_LOG_UNAVAILABLE = 1017, /* the log cannot be written */
+    ERR_INGEST_LOG_CORRUPT = 1018,     /* a log record fails its check */
+    /* monitoring: remote shutoff and restore (遠隔遮断・復帰), MQTT */
+    ERR_REMOTE_OP_NOT_FOUND = 1080,  /* no such remote operation */
+    ERR_REMOTE_OP_CAP = 1081,        /* the tenant's hourly shutoff cap */
+    ERR_REMOTE_OP_SELF = 1082,       /* the requester cannot approve */
+    ERR_REMOTE_OP_STATE = 1083,      /* not in a state that allows it */
+    ERR_REMOTE_OP_EXPIRED = 1084,    /* past its deadline */
+    ERR_REMOTE_OP_BUSY = 1085,       /* the device has one in flight */
+    ERR_REMOTE_OP_DEVICE = 1086,     /* not an active smart meter */
+    ERR_MQTT_ENVELOPE = 1087,        /* MQTT payload not ts LF sig LF body */
+    ERR_ALARM_NOT_FOUND = 1050,      /* no such alarm in this tenant */
+    ERR_ALARM_STATE = 1051,          /* the move is not allowed from here */
+    ERR_REPAIR_NOT_FOUND = 1052,     /* no such repair request */
+    ERR_REPAIR_STATE = 1053,         /* the move is not allowed from here */
+    ERR_ALARM_PAGE_SIGNIN = 1054,    /* ingest page: code did not verify */
+    ERR_ALARM_PAGE_THROTTLED = 1055, /* ingest page: too many attempts */
+    ERR_ALARM_PAGE_SESSION = 1056,   /* ingest page: not signed in */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

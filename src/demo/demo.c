@@ -14,6 +14,7 @@
 #include "core/timeutil.h"
 #include "demo/demo.h"
 #include "http/server.h"
+#include "monitor/simulate.h"
 #include "seed/seed.h"
 #include "store/pool.h"
 #include "tenants/tenants.h"
@@ -208,6 +209,9 @@ demo_main(int argc, char **argv)
         rc = serve_check(&o);
     if (!rc)
         rc = seed_if_absent(o.data);
+    if (!rc && !o.internal_token_file[0] && o.port) /* monitoring, too */
+        simulate_demo_start(o.data, (int)o.port, o.internal_token_file,
+                            sizeof(o.internal_token_file));
     if (!rc)
         rc = serve_run(&o, on_ready, NULL);
     if (rc)

@@ -37,6 +37,14 @@ extern const struct route billing_runs_routes[];
 extern const struct route invoices_routes[];
 extern const struct route statement_routes[];
 extern const struct route slip_routes[];
+extern const struct route payments_routes[];
+extern const struct route transfers_routes[];
+extern const struct route dunning_routes[];
+extern const struct route debit_routes[];
+extern const struct route devices_routes[];
+extern const struct route device_events_internal_routes[];
+extern const struct route remote_ops_routes[];
+extern const struct route alarm_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -66,6 +74,14 @@ static const struct route *const tables[] = {
     invoices_routes,     /* invoices, corrections (赤黒訂正・調整) */
     statement_routes,    /* statements PDF, vendor CSV (明細書・出力) */
     slip_routes,         /* reading slip (検針票): JSON, 80 mm PDF */
+    payments_routes,  /* receivables (債権), payments, cvs import (入金) */
+    transfers_routes, /* bank transfers (振込) and their review list */
+    dunning_routes,   /* overdue list, contact notes, steps (督促) */
+    debit_routes,     /* direct debit requests, results (口座振替) */
+    devices_routes,   /* monitoring devices, their events (集中監視) */
+    device_events_internal_routes, /* device events from ingest */
+    remote_ops_routes, /* remote shutoff/restore (遠隔遮断・復帰) */
+    alarm_routes,      /* gas alarms, repair requests (警報・修理受付) */
     NULL,
 };
 

@@ -9,6 +9,7 @@
 #include "http/server.h"
 #include "http/server_int.h"
 #include "metering/remote_api.h"
+#include "status/heartbeat.h"
 #include "store/pool.h"
 #include "store/store.h"
 
@@ -122,6 +123,16 @@ server_resolve_web(const char *flag, char *out, size_t n)
                     flag[0] ? flag : "looked in ./web and next to the binary");
 }
 
+/* serve's heartbeat detail (status/heartbeat.h): gauges only. */
+static json_t *
+serve_heartbeat(void *arg, enum heartbeat_state *state)
+{
+    (void)arg;
+    (void)state;
+    return json_pack("{s:I}", "tenant_stores_open",
+                     (json_int_t)pool_open_tenant_stores());
+}
+
 enum err
 serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
 {
@@ -173,12 +184,15 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     log_fields(LOG_INFO, "serve.listening",
                json_pack("{s:s, s:i, s:s, s:s}", "bind", o->bind, "port", port,
                          "data", o->data, "web", s->web_root));
+    struct heartbeat *hb =
+        heartbeat_start(o->data, "serve", serve_heartbeat, NULL);
     if (ready)
         ready(o, port, arg);
     int sig = 0;
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "serve.signal", "received %s, draining",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    heartbeat_stop(hb);
     server_stop(s);
     notify_stop();
     pool_thread_release();

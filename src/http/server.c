@@ -21,6 +21,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "http/server_int.h"
+#include "http/sse.h"
 #include "store/pool.h"
 
 #include <arpa/inet.h>
@@ -108,7 +109,8 @@ begin(struct server *s, struct req *r)
         return rc;
     rc = router_match(s->rt, r->method, segs, nsegs, &r->match);
     bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
-    if (rc == ERR_HTTP_NOT_FOUND && get && !is_api_path(r->raw_uri)) {
+    if (rc == ERR_HTTP_NOT_FOUND && get && !is_api_path(r->raw_uri) &&
+        s->web_root[0]) { /* an API-only server (ingest) has no files */
         r->is_static = true;
         r->segs = segs;
         r->nsegs = nsegs;
@@ -331,9 +333,10 @@ make_addr(const struct serve_opts *o, struct sockaddr_storage *ss, bool *v6)
 static struct MHD_Daemon *
 start_daemon(struct server *s, const struct sockaddr_storage *ss, bool v6)
 {
-    /* No MHD_USE_TURBO: it trades safety checks for speed. */
-    unsigned flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    /* No MHD_USE_TURBO: it trades safety checks for speed. Suspend and
+     * resume: idle event streams leave the event loop (sse.c). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     const struct serve_opts *o = s->o;
@@ -355,6 +358,7 @@ static void
 drain(struct server *s)
 {
     atomic_store(&s->draining, true);
+    sse_shutdown(); /* event streams end now (none may stay suspended) */
     /* the library hands the listening socket back; closing it makes new
      * clients fail fast (a proxy retries elsewhere) instead of queueing */
     MHD_socket ls = MHD_quiesce_daemon(s->d);
@@ -398,12 +402,29 @@ server_prepare(struct server *s, const struct serve_opts *o)
     return rc;
 }
 
+/* An API-only server: the address, its own tables, no console files. */
+static enum err
+server_prepare_api(struct server *s, const struct serve_opts *o,
+                   const struct route *const *tables)
+{
+    s->web_root[0] = '\0';
+    s->tables = tables;
+    s->o = o;
+    return make_addr(o, &s->addr, &s->v6);
+}
+
 enum err
 server_start(struct server *s, int *port)
 {
     const struct serve_opts *o = s->o;
     raise_fd_limit();
-    s->rt = routes_build();
+    if (s->tables) { /* an API-only server: its own tables */
+        s->rt = router_new();
+        for (size_t i = 0; s->tables[i]; i++)
+            router_add(s->rt, s->tables[i]);
+    } else {
+        s->rt = routes_build();
+    }
     metrics_init(s->rt);
 #ifdef PILOTLIGHT_BENCH
     s->null_resp =
@@ -432,4 +453,19 @@ server_stop(struct server *s)
     metrics_free();
     router_free(s->rt);
     s->rt = NULL;
+}
+
+enum err
+server_api_start(const struct serve_opts *o, const struct route *const *tables,
+                 int *port)
+{
+    struct server *s = server_current();
+    enum err rc = server_prepare_api(s, o, tables);
+    return rc ? rc : server_start(s, port);
+}
+
+void
+server_api_stop(void)
+{
+    server_stop(server_current());
 }

@@ -64,6 +64,19 @@ enum err serve_check(const struct serve_opts *o);
  * binary (../web, ../share/pilotlight/web). ERR_CONFIG when none exists. */
 enum err server_resolve_web(const char *flag, char *out, size_t n);
 
+/*
+ * A server for an API of its own, without the console (`pilotlight
+ * ingest`): listen as o says (bind, port, threads, limits, access log)
+ * and serve tables (NULL-ended route tables) only. One per process, like
+ * serve's. *port is the bound port. ERR_CONFIG for a bad address, ERR_IO
+ * when it cannot listen.
+ */
+struct route;
+enum err server_api_start(const struct serve_opts *o,
+                          const struct route *const *tables, int *port);
+/* Stop accepting, let in-flight requests finish (--drain-timeout), stop. */
+void server_api_stop(void);
+
 /* `pilotlight serve` entry point (argv without the subcommand). */
 int serve_main(int argc, char **argv);
 

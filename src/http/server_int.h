@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+struct route;
 struct router;
 
 struct server {
@@ -23,6 +24,8 @@ struct server {
     bool v6;
     atomic_int inflight; /* requests between uri_log and completion */
     atomic_bool draining;
+    const struct route *const *tables; /* API-only server's routes, or
+                                          NULL for every module's */
 #ifdef PILOTLIGHT_BENCH
     struct MHD_Response *null_resp;
 #endif

@@ -140,6 +140,14 @@ token_verify(struct req *r)
     return err_fail(ERR_INTERNAL_AUTH, "bad or missing internal token");
 }
 
+enum err
+remote_internal_auth(struct req *r)
+{
+    if (!token_set) /* the endpoints are off: as if there were no route */
+        return err_fail(ERR_HTTP_NOT_FOUND, "no such resource");
+    return token_verify(r);
+}
+
 /* ---------------------------------------------------------------------- */
 /* One reading                                                            */
 /* ---------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+struct req;
 struct store;
 
 #define REMOTE_TOKEN_MIN    32  /* characters: at least 192 bits of base64 */
@@ -34,6 +35,14 @@ struct store;
  * otherwise. Call once at start-up, before the server takes requests.
  */
 enum err remote_configure(const char *path);
+
+/*
+ * The token check of every /internal/v1/ route (this one and monitoring's
+ * device events): ERR_OK for the configured token; ERR_HTTP_NOT_FOUND
+ * when none is configured (the endpoints are off); ERR_INTERNAL_AUTH
+ * (logged, with WWW-Authenticate set) otherwise.
+ */
+enum err remote_internal_auth(struct req *r);
 
 /* --- remote_store.c -------------------------------------------------- */
 

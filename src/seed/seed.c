@@ -18,6 +18,8 @@ static const struct seed_module seed_modules[] = {
     {"readings", "meter readings: periods, winter peaks, exchanges, anomalies",
      metering_seed},
     {"billing", "tariffs and 12 months of invoices (請求履歴)", billing_seed},
+    {"payments", "payments, debit failures, overdue accounts (入金・督促)",
+     payments_seed},
 };
 
 static uint64_t

@@ -60,6 +60,13 @@ int seed_main(int argc, char **argv);
 enum err tenants_seed(struct seed_ctx *c);
 enum err customers_seed(struct seed_ctx *c);
 enum err metering_seed(struct seed_ctx *c);
-enum err billing_seed(struct seed_ctx *c); /* src/billing/billing_seed.c */
+enum err billing_seed(struct seed_ctx *c);  /* src/billing/billing_seed.c */
+enum err payments_seed(struct seed_ctx *c); /* src/payments/payments_seed.c */
+/* A month's payments for the invoices billing_seed just issued (tenant:
+ * its index in c->tenant_ids), in their own transaction: called by
+ * billing_seed after each month's runs, so the next month carries what is
+ * left unpaid (前回未収) or overpaid (前受). */
+enum err payments_seed_month(const struct seed_ctx *c, long long tenant,
+                             struct store *st, const char *month);
 
 #endif

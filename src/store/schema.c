@@ -16,6 +16,8 @@ static const struct migration store_tenant_migrations[] = {
     {NULL, 0, NULL},
 };
 
+/* store_capture: the store's journal sequence (store/capture.c). */
+extern const struct migration capture_migrations[];
 extern const struct migration tenants_platform_migrations[];
 extern const struct migration audit_platform_migrations[];
 extern const struct migration audit_tenant_migrations[];
@@ -25,24 +27,38 @@ extern const struct migration customers_tenant_migrations[];
 extern const struct migration metering_tenant_migrations[];
 extern const struct migration billing_tenant_migrations[];
 extern const struct migration cost_formula_tenant_migrations[];
-
-const struct migration *const schema_platform[] = {
-    tenants_platform_migrations,
-    audit_platform_migrations,
-    auth_platform_migrations,
-    NULL,
-};
+extern const struct migration payments_tenant_migrations[];
+extern const struct migration devices_platform_migrations[];
+extern const struct migration monitor_tenant_migrations[];
+extern const struct migration alarms_tenant_migrations[];
+extern const struct migration remote_ops_platform_migrations[];
+extern const struct migration remote_ops_tenant_migrations[];
 
 /* One list per line (clang-format off keeps it so). */
 // clang-format off
+const struct migration *const schema_platform[] = {
+    capture_migrations,
+    tenants_platform_migrations,
+    audit_platform_migrations,
+    auth_platform_migrations,
+    devices_platform_migrations,
+    remote_ops_platform_migrations,
+    NULL,
+};
+
 const struct migration *const schema_tenant[] = {
     store_tenant_migrations,
+    capture_migrations,
     audit_tenant_migrations,
     auth_tenant_migrations,
     customers_tenant_migrations,
     metering_tenant_migrations,
     billing_tenant_migrations,
     cost_formula_tenant_migrations,
+    payments_tenant_migrations,
+    monitor_tenant_migrations,
+    remote_ops_tenant_migrations,
+    alarms_tenant_migrations,
     NULL,
 };
 // clang-format on

@@ -40,6 +40,9 @@ enum err store_open(const char *path, enum store_kind kind, struct store **out);
 /* As store_open, with an explicit migration list (tests, tools). */
 enum err store_open_with(const char *path, const struct migration *const *sets,
                          struct store **out);
+/* Open an existing database for reading only: no migrations, no pragmas
+ * that write (ingest reads tenant stores this way; serve writes them). */
+enum err store_open_readonly(const char *path, struct store **out);
 /* Finalize cached statements and close. NULL is ok. */
 void store_close(struct store *st);
 /* The file this store was opened from. */

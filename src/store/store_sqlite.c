@@ -1,16 +1,17 @@
 /*
  * store_sqlite.c — the SQLite backend of the store interface.
  *
- * This is the only file that includes sqlite3.h (STYLE.md). The session
- * extension's declarations are enabled here for the backup module (Debian's
- * libsqlite3 has it compiled in; the header hides it unless asked).
+ * SQLite comes in through store/sqlite_int.h, the one header that includes
+ * sqlite3.h (STYLE.md), with the session extension's declarations enabled
+ * for change capture (store/capture.c). With capture attached, transactions
+ * go through it (capture_begin/commit/rollback), and a write that would
+ * otherwise autocommit runs in an implicit transaction of its own so that
+ * it is journaled too (store_exec, stmt_step).
  *
  * Placeholders are written `$1`, `$2`… for portability; SQLite treats them as
  * named parameters, so binding by number looks the name up.
  */
-#define SQLITE_ENABLE_SESSION        1
-#define SQLITE_ENABLE_PREUPDATE_HOOK 1
-#include <sqlite3.h>
+#include "store/sqlite_int.h"
 
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -23,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -33,6 +35,7 @@ struct stmt {
     struct store *st;
     const char *key; /* the SQL literal's address */
     bool busy;       /* handed out and not yet stmt_done() */
+    bool implicit;   /* stepping inside its own implicit transaction */
     /* SQLite's index of $n, worked out once at prepare (binding by name
      * on every call cost a snprintf and a name search per value). */
     unsigned char param[STMT_PARAMS_MAX + 1];
@@ -45,6 +48,7 @@ struct store {
     size_t ncache, capcache;
     const char *tx_file; /* where the open transaction began */
     int tx_line;
+    struct capture *cap; /* change capture, NULL when off */
 };
 
 static enum err
@@ -53,6 +57,11 @@ map_rc(struct store *st, int rc, const char *what)
     int prim = rc & 0xFF;
     const char *msg =
         st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+    if (rc == SQLITE_CONSTRAINT_COMMITHOOK)
+        return err_fail(ERR_CAPTURE_OUTSIDE_TX,
+                        "%s: a write outside store_tx_begin cannot be "
+                        "journaled",
+                        what);
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
         return err_fail(ERR_STORE_BUSY, "%s: %s", what, msg);
     if (prim == SQLITE_CONSTRAINT)
@@ -117,10 +126,59 @@ out:
 }
 
 enum err
+store_open_readonly(const char *path, struct store **out)
+{
+    *out = NULL;
+    struct store *st = xcalloc(1, sizeof(*st));
+    st->path = xstrdup(path);
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_EXRESCODE,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        enum err e = map_rc(st, rc, path);
+        store_close(st);
+        return e;
+    }
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    *out = st;
+    return ERR_OK;
+}
+
+enum err
 store_open(const char *path, enum store_kind kind, struct store **out)
 {
-    return store_open_with(
+    enum err rc = store_open_with(
         path, kind == STORE_PLATFORM ? schema_platform : schema_tenant, out);
+    if (!rc && (rc = capture_attach(*out, kind))) {
+        store_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+sqlite3 *
+store_sqlite_db(struct store *st)
+{
+    return st->db;
+}
+
+enum err
+store_sqlite_err(struct store *st, int rc, const char *what)
+{
+    return map_rc(st, rc, what);
+}
+
+struct capture *
+store_capture_of(struct store *st)
+{
+    return st->cap;
+}
+
+void
+store_capture_set(struct store *st, struct capture *c)
+{
+    st->cap = c;
 }
 
 void
@@ -133,6 +191,7 @@ store_close(struct store *st)
                 st->path, st->tx_file, st->tx_line);
         store_tx_rollback(st);
     }
+    capture_detach(st->cap);
     for (size_t i = 0; i < st->ncache; i++) {
         sqlite3_finalize(st->cache[i]->s);
         free(st->cache[i]);
@@ -186,8 +245,8 @@ store_prepare(struct store *st, const char *sql, struct stmt **out)
     return ERR_OK;
 }
 
-enum err
-store_exec(struct store *st, const char *sql)
+static enum err
+exec_plain(struct store *st, const char *sql)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
@@ -195,6 +254,61 @@ store_exec(struct store *st, const char *sql)
     if (rc != SQLITE_OK)
         return map_rc(st, rc, "exec");
     return ERR_OK;
+}
+
+/* True for BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT and RELEASE (which
+ * sqlite3_stmt_readonly() does not call read-only when IMMEDIATE). */
+static bool
+tx_control(const char *sql)
+{
+    static const char *const words[] = {"BEGIN",    "COMMIT",    "END",
+                                        "ROLLBACK", "SAVEPOINT", "RELEASE"};
+    sql += strspn(sql, " \t\r\n");
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strncasecmp(sql, words[i], strlen(words[i])) == 0)
+            return true;
+    return false;
+}
+
+/* store_exec with capture attached and no transaction open: statement by
+ * statement, each write in an implicit transaction of its own. */
+static enum err
+exec_each(struct store *st, const char *sql)
+{
+    enum err rc = ERR_OK;
+    while (!rc && sql && *sql) {
+        sqlite3_stmt *s = NULL;
+        int src = sqlite3_prepare_v2(st->db, sql, -1, &s, &sql);
+        if (src != SQLITE_OK)
+            return map_rc(st, src, "exec");
+        if (!s) /* blank or a comment */
+            continue;
+        bool wrap = sqlite3_get_autocommit(st->db) &&
+                    !sqlite3_stmt_readonly(s) && !tx_control(sqlite3_sql(s));
+        if (wrap)
+            rc = store_tx_begin_at(st, __FILE__, __LINE__);
+        while (!rc && (src = sqlite3_step(s)) == SQLITE_ROW)
+            ;
+        if (!rc && src != SQLITE_DONE)
+            rc = map_rc(st, src, "exec");
+        sqlite3_finalize(s);
+        if (wrap && !rc)
+            rc = store_tx_commit(st);
+        else if (wrap)
+            store_tx_rollback(st);
+    }
+    return rc;
+}
+
+enum err
+store_exec(struct store *st, const char *sql)
+{
+    if (st->cap && sqlite3_get_autocommit(st->db))
+        return exec_each(st, sql);
+    enum err rc = exec_plain(st, sql);
+    if (st->cap && st->tx_file)
+        capture_after_step(st->cap);
+    return rc;
 }
 
 /* SQLite's index of $n in s, or 0 (binding 0 answers SQLITE_RANGE). */
@@ -259,14 +373,41 @@ stmt_bind_null(struct stmt *s, int n)
     return bind_result(s, sqlite3_bind_null(s->s, param_index(s, n)), n);
 }
 
+/* The end of a statement's implicit transaction: commit, or roll back on
+ * rc. */
+static enum err
+implicit_end(struct stmt *s, enum err rc)
+{
+    s->implicit = false;
+    if (!rc)
+        return store_tx_commit(s->st);
+    sqlite3_reset(s->s);
+    store_tx_rollback(s->st);
+    return rc;
+}
+
 enum err
 stmt_step(struct stmt *s, bool *row)
 {
+    struct store *st = s->st;
+    if (st->cap && !s->implicit && sqlite3_get_autocommit(st->db) &&
+        !sqlite3_stmt_busy(s->s) && !sqlite3_stmt_readonly(s->s) &&
+        !tx_control(sqlite3_sql(s->s))) {
+        enum err e = store_tx_begin_at(st, __FILE__, __LINE__);
+        if (e)
+            return e;
+        s->implicit = true;
+    }
     int rc = sqlite3_step(s->s);
     *row = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return ERR_OK;
-    return map_rc(s->st, rc, "step");
+    enum err e = rc == SQLITE_ROW || rc == SQLITE_DONE
+                     ? ERR_OK
+                     : map_rc(s->st, rc, "step");
+    if (st->cap && st->tx_file)
+        capture_after_step(st->cap);
+    if (s->implicit && rc != SQLITE_ROW)
+        e = implicit_end(s, e);
+    return e;
 }
 
 int64_t
@@ -295,6 +436,9 @@ stmt_done(struct stmt *s)
     sqlite3_reset(s->s);
     sqlite3_clear_bindings(s->s);
     s->busy = false;
+    if (s->implicit && implicit_end(s, ERR_OK)) /* left before SQLITE_DONE */
+        log_msg(LOG_ERROR, "store.implicit_commit", "%s: %s", s->st->path,
+                err_detail());
 }
 
 static enum err
@@ -367,19 +511,23 @@ store_tx_begin_at(struct store *st, const char *file, int line)
         return err_fail(ERR_INTERNAL,
                         "%s:%d: transaction already open at %s:%d", file, line,
                         st->tx_file, st->tx_line);
-    enum err rc = store_exec(st, "BEGIN IMMEDIATE");
+    enum err rc = st->cap ? capture_before_begin(st->cap) : ERR_OK;
+    if (!rc && (rc = exec_plain(st, "BEGIN IMMEDIATE")) && st->cap)
+        capture_rollback(st->cap);
     if (rc)
         return rc;
     st->tx_file = file;
     st->tx_line = line;
-    return ERR_OK;
+    if (st->cap && (rc = capture_begin(st->cap)))
+        store_tx_rollback(st);
+    return rc;
 }
 
 enum err
 store_tx_commit(struct store *st)
 {
     assert(st->tx_file && "commit without begin");
-    enum err rc = store_exec(st, "COMMIT");
+    enum err rc = st->cap ? capture_commit(st->cap) : store_exec(st, "COMMIT");
     if (rc) {
         store_tx_rollback(st);
         return rc;
@@ -391,6 +539,8 @@ store_tx_commit(struct store *st)
 void
 store_tx_rollback(struct store *st)
 {
+    if (st->cap)
+        capture_rollback(st->cap);
     if (!sqlite3_get_autocommit(st->db)) {
         char *msg = NULL;
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, &msg);

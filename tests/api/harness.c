@@ -86,19 +86,11 @@ wait_healthy(struct server *s)
     fail_msg("server did not become healthy");
 }
 
-void
-server_start(struct server *s, const char *const *extra)
+/* Run argv (the binary first) as s's process, stderr to s->log, and wait
+ * until /healthz answers on s->port. */
+static void
+spawn(struct server *s, const char *const *argv)
 {
-    s->port = free_port();
-    char port[16], web[4096];
-    snprintf(port, sizeof(port), "%d", s->port);
-    snprintf(web, sizeof(web), "%s/web", src_path());
-    const char *argv[48] = {bin_path(), "serve", "--data", s->data,
-                            "--port",   port,    "--web",  web};
-    int argc = 8;
-    for (int i = 0; extra && extra[i] && argc < 46; i++)
-        argv[argc++] = extra[i];
-    argv[argc] = NULL;
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
@@ -109,6 +101,60 @@ server_start(struct server *s, const char *const *extra)
         _exit(127);
     }
     wait_healthy(s);
+}
+
+/* serve on s->port with extra args. */
+static void
+serve_on(struct server *s, const char *const *extra)
+{
+    char port[16], web[4096];
+    snprintf(port, sizeof(port), "%d", s->port);
+    snprintf(web, sizeof(web), "%s/web", src_path());
+    const char *argv[48] = {bin_path(), "serve", "--data", s->data,
+                            "--port",   port,    "--web",  web};
+    int argc = 8;
+    for (int i = 0; extra && extra[i] && argc < 46; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    spawn(s, argv);
+}
+
+void
+server_start(struct server *s, const char *const *extra)
+{
+    s->port = free_port();
+    serve_on(s, extra);
+}
+
+void
+server_restart(struct server *s, const char *const *extra)
+{
+    serve_on(s, extra);
+}
+
+void
+ingest_start(struct server *g, const struct server *s, const char *token_file,
+             const char *const *extra)
+{
+    char port[16], serve[64];
+    if (!g->port) { /* first start: a port and a log of its own */
+        memset(g, 0, sizeof(*g));
+        g->port = free_port();
+        snprintf(g->data, sizeof(g->data), "%s", s->data);
+        snprintf(g->log, sizeof(g->log), "%s/ingest.log", s->dir);
+    }
+    snprintf(port, sizeof(port), "%d", g->port);
+    snprintf(serve, sizeof(serve), "http://127.0.0.1:%d", s->port);
+    const char *argv[48] = {bin_path(),     "ingest",
+                            "--data",       g->data,
+                            "--port",       port,
+                            "--serve",      token_file ? serve : "",
+                            "--token-file", token_file ? token_file : ""};
+    int argc = 10;
+    for (int i = 0; extra && extra[i] && argc < 46; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
+    spawn(g, argv);
 }
 
 void
@@ -230,6 +276,24 @@ http_req(struct server *s, const char *method, const char *path,
         list = curl_slist_append(list, hdr);
     }
     list = curl_slist_append(list, "Expect:");
+    setup_handle(c, s, method, path, body, len, list, &b, &h);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(list);
+    finish(c, rc, path, &b, &h, out);
+    curl_easy_cleanup(c);
+}
+
+void
+http_req_headers(struct server *s, const char *method, const char *path,
+                 const char *const *headers, const char *body, size_t len,
+                 struct http *out)
+{
+    memset(out, 0, sizeof(*out));
+    CURL *c = curl_easy_init();
+    struct sink b = {0}, h = {0};
+    struct curl_slist *list = curl_slist_append(NULL, "Expect:");
+    for (int i = 0; headers && headers[i]; i++)
+        list = curl_slist_append(list, headers[i]);
     setup_handle(c, s, method, path, body, len, list, &b, &h);
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(list);

@@ -39,6 +39,17 @@ const char *src_path(void);
 void server_prepare(struct server *s);
 /* Start serve on s->data with extra args (NULL-ended, may be NULL). */
 void server_start(struct server *s, const char *const *extra);
+/* Start serve again on s's data dir and port (after it was stopped). */
+void server_restart(struct server *s, const char *const *extra);
+/*
+ * Start `pilotlight ingest` as g on s's data dir: a free port (kept on a
+ * restart: call again with the same g), its stderr in s->dir/ingest.log,
+ * forwarding to s with the internal token in token_file (NULL: --serve
+ * "", everything stays in ingest's log). Stop it with server_signal_wait
+ * (never server_down: its files belong to s).
+ */
+void ingest_start(struct server *g, const struct server *s,
+                  const char *token_file, const char *const *extra);
 /* Prepare + start with defaults. */
 void server_up(struct server *s);
 /* Send sig and wait; returns the exit status (or 128+signal). */
@@ -53,6 +64,10 @@ void http_req(struct server *s, const char *method, const char *path,
               const char *ctype, const char *body, size_t len,
               struct http *out);
 void http_get(struct server *s, const char *path, struct http *out);
+/* A request with extra headers ("Name: value", NULL-ended). */
+void http_req_headers(struct server *s, const char *method, const char *path,
+                      const char *const *headers, const char *body, size_t len,
+                      struct http *out);
 /* A browser-like client: keeps cookies, sends its CSRF token. */
 struct client {
     void *curl;               /* CURL handle with a cookie engine */

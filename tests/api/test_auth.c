@@ -126,6 +126,20 @@ test_wrong_and_replayed_codes_fail(void **state)
     client_free(&c);
 }
 
+/* True when GET /api/v1/auth/me's permissions list perm. */
+static bool
+me_allows(json_t *me, const char *perm)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(me, "permissions"), i, p)
+    {
+        if (strcmp(json_string_value(p), perm) == 0)
+            return true;
+    }
+    return false;
+}
+
 static void
 test_full_sign_in_then_sign_out(void **state)
 {
@@ -138,6 +152,8 @@ test_full_sign_in_then_sign_out(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(h.json, "user"), "login_id")),
                         "admin");
+    assert_true(me_allows(h.json, "users.write"));
+    assert_true(me_allows(h.json, "billing.read"));
     http_free(&h);
     client_req(&srv, &c, "GET", "/api/v1/users", NULL, &h);
     assert_int_equal(h.status, 200);
@@ -369,6 +385,10 @@ test_reader_role_is_forbidden_user_admin(void **state)
     http_free(&h);
     client_req(&srv, &c, "GET", "/api/v1/auth/me", NULL, &h);
     assert_int_equal(h.status, 200); /* their own session still works */
+    /* what the console builds its menu from: no billing for a reader */
+    assert_true(me_allows(h.json, "readings.write"));
+    assert_false(me_allows(h.json, "users.read"));
+    assert_false(me_allows(h.json, "billing.read"));
     http_free(&h);
     client_free(&c);
 }
