@@ -206,5 +206,12 @@ const struct migration billing_tenant_migrations[] = {
      " corrected_at TEXT NOT NULL,"
      " corrected_by TEXT NOT NULL,"
      " UNIQUE (version_id, revision));"},
+    /* v4: an invoice's lines as one JSON array in its row (invoices.lines)
+     * instead of a row each: they are written once, never changed and
+     * always read whole with the invoice, and every row written is a row
+     * the backup's change capture records (≈2.5 µs each); six rows an
+     * invoice became one. invoice_lines keeps the lines of invoices issued
+     * before (lines NULL). */
+    {"billing", 4, "ALTER TABLE invoices ADD COLUMN lines TEXT;"},
     {NULL, 0, NULL},
 };

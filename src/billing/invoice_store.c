@@ -25,7 +25,7 @@
     " iv.payment_method, iv.period_from, iv.period_to, iv.subtotal_yen,"       \
     " iv.tax_yen, iv.total_yen, iv.previous_balance_yen, iv.amount_due_yen,"   \
     " iv.snapshot, iv.run_id, iv.contract_id, co.number, iv.customer_id,"      \
-    " b.body"
+    " b.body, iv.lines"
 
 static json_t *
 int_or_null(struct stmt *s, int col)
@@ -39,11 +39,42 @@ text_or_null(struct stmt *s, int col)
     return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
 }
 
+/* The lines of invoice id from the text its row keeps (billing v4:
+ * [[kind, description, quantity, unit price, amount, rate], …]). */
 static enum err
-lines_of(struct store *st, int64_t id, json_t **out)
+lines_from_text(int64_t id, const char *text, json_t **out)
+{
+    json_t *a = NULL, *l;
+    size_t i;
+    if (json_parse(text, strlen(text), &a) || !json_is_array(a)) {
+        json_decref(a);
+        return err_fail(ERR_INTERNAL, "invoice %lld: bad lines", (long long)id);
+    }
+    *out = json_array();
+    json_array_foreach(a, i, l)
+    {
+        json_array_append_new(
+            *out, line_json(json_string_value(json_array_get(l, 0)),
+                            json_string_value(json_array_get(l, 1)),
+                            json_integer_value(json_array_get(l, 2)),
+                            json_integer_value(json_array_get(l, 3)),
+                            json_integer_value(json_array_get(l, 4)),
+                            (int)json_integer_value(json_array_get(l, 5))));
+    }
+    json_decref(a);
+    return ERR_OK;
+}
+
+/* Invoice id's lines: from its row (text, billing v4), or from
+ * invoice_lines for an invoice issued before. */
+static enum err
+lines_of(struct store *st, int64_t id, const char *text, json_t **out)
 {
     struct stmt *s;
     bool row;
+    *out = NULL;
+    if (text)
+        return lines_from_text(id, text, out);
     enum err rc = store_query(
         st, &s,
         "SELECT kind, description, COALESCE(quantity_tenths, 0),"
@@ -118,7 +149,7 @@ invoice_json(struct store *st, int64_t id, json_t **out)
     if (!rc && snapshot_of(s, &snap))
         rc =
             err_fail(ERR_INTERNAL, "invoice %lld: bad snapshot", (long long)id);
-    if (!rc && !(rc = lines_of(st, id, &lines))) {
+    if (!rc && !(rc = lines_of(st, id, stmt_text(s, 20), &lines))) {
         *out = invoice_doc(snap, lines, stmt_int(s, 9), stmt_int(s, 10),
                            stmt_int(s, 11), stmt_int(s, 12));
         lines = NULL;

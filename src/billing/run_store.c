@@ -334,80 +334,26 @@ invoice_counter_put(struct store *st, int64_t next)
                      "i", next);
 }
 
-#define LINES_PER_STMT 8
-
-/* An invoice's lines go in one statement of exactly as many rows (a run
- * writes about five per invoice; a plain VALUES list is the cheapest
- * multi-row insert SQLite has). */
-#define LINES_INSERT                                                           \
-    "INSERT INTO invoice_lines (invoice_id, position, kind, description,"      \
-    " quantity_tenths, unit_price_cyen, amount_yen, tax_rate) VALUES "
-#define L1 "($1, $2, $3, $4, $5, $6, $7, $8)"
-#define L2 L1 ", ($9, $10, $11, $12, $13, $14, $15, $16)"
-#define L3 L2 ", ($17, $18, $19, $20, $21, $22, $23, $24)"
-#define L4 L3 ", ($25, $26, $27, $28, $29, $30, $31, $32)"
-#define L5 L4 ", ($33, $34, $35, $36, $37, $38, $39, $40)"
-#define L6 L5 ", ($41, $42, $43, $44, $45, $46, $47, $48)"
-#define L7 L6 ", ($49, $50, $51, $52, $53, $54, $55, $56)"
-#define L8 L7 ", ($57, $58, $59, $60, $61, $62, $63, $64)"
-static const char *const lines_sql[LINES_PER_STMT + 1] = {
-    NULL,
-    LINES_INSERT L1,
-    LINES_INSERT L2,
-    LINES_INSERT L3,
-    LINES_INSERT L4,
-    LINES_INSERT L5,
-    LINES_INSERT L6,
-    LINES_INSERT L7,
-    LINES_INSERT L8,
-};
-
-/* Bind line i (0-based within the statement) at position pos; quantity
- * and unit price only where they mean something (usage, adjustment). */
-static enum err
-line_bind(struct stmt *s, int i, int64_t id, int64_t pos,
-          const struct charge_line *l)
+/* The invoice's lines as its row keeps them (billing v4): a JSON array of
+ * [kind, description, quantity_tenths, unit_price_cyen, amount_yen,
+ * tax_rate], quantity and unit price 0 where they mean nothing (as
+ * invoice_lines held NULL). Caller frees. */
+static char *
+lines_text(const struct bill_out *b)
 {
-    int b = 8 * i;
-    enum err rc = stmt_bind_int(s, b + 1, id);
-    if (!rc)
-        rc = stmt_bind_int(s, b + 2, pos);
-    if (!rc)
-        rc = stmt_bind_text(s, b + 3, l->kind);
-    if (!rc)
-        rc = stmt_bind_text(s, b + 4, l->description);
-    if (!rc && (l->quantity_tenths || l->unit_price_cyen)) {
-        rc = stmt_bind_int(s, b + 5, l->quantity_tenths);
-        if (!rc)
-            rc = stmt_bind_int(s, b + 6, l->unit_price_cyen);
+    json_t *a = json_array();
+    for (size_t i = 0; i < b->nlines; i++) {
+        const struct charge_line *l = &b->line[i];
+        bool q = l->quantity_tenths || l->unit_price_cyen;
+        json_array_append_new(
+            a, json_pack("[s, s, I, I, I, i]", l->kind, l->description,
+                         (json_int_t)(q ? l->quantity_tenths : 0),
+                         (json_int_t)(q ? l->unit_price_cyen : 0),
+                         (json_int_t)l->amount_yen, l->tax_rate));
     }
-    if (!rc)
-        rc = stmt_bind_int(s, b + 7, l->amount_yen);
-    if (!rc)
-        rc = stmt_bind_int(s, b + 8, l->tax_rate);
-    return rc;
-}
-
-/* The invoice's lines in order, positions from 1. */
-static enum err
-lines_write(struct store *st, int64_t id, const struct bill_out *b)
-{
-    enum err rc = ERR_OK;
-    for (size_t from = 0; !rc && from < b->nlines; from += LINES_PER_STMT) {
-        struct stmt *s;
-        bool row;
-        size_t k = b->nlines - from;
-        if ((rc = store_prepare(
-                 st, lines_sql[k < LINES_PER_STMT ? k : LINES_PER_STMT], &s)))
-            break;
-        for (size_t i = from; !rc && i < b->nlines && i < from + LINES_PER_STMT;
-             i++)
-            rc = line_bind(s, (int)(i - from), id, (int64_t)i + 1, &b->line[i]);
-        if (!rc)
-            rc = stmt_step(s, &row);
-        stmt_done(s);
-    }
-    return rc;
+    char *t = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return t;
 }
 
 /* The invoice_bases row holding body (the shared part of snapshots),
@@ -451,8 +397,12 @@ invoice_write(struct store *st, int64_t run_id, int64_t number,
     if (!*p->basis_id)
         rc = basis_of(st, p->head, p->basis_id);
     char *snap = rc ? NULL : json_dumps(p->snapshot, JSON_COMPACT);
-    if (!rc && !snap)
+    char *lines = rc ? NULL : lines_text(&p->bill);
+    if (!rc && (!snap || !lines)) {
+        free(snap);
+        free(lines);
         return err_fail(ERR_INTERNAL, "invoice snapshot");
+    }
     time_now_iso(now);
     if (!rc)
         rc = store_run(
@@ -461,21 +411,22 @@ invoice_write(struct store *st, int64_t run_id, int64_t number,
             " supply_point_id, reading_id, issued_on, period_from, period_to,"
             " usage_tenths, subtotal_yen, tax_yen, total_yen,"
             " previous_balance_yen, amount_due_yen, due_on, payment_method,"
-            " corrects_id, basis_id, snapshot, created_at) VALUES ($1,"
-            " NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            " $20, $13 + $20, $14, $15, NULLIF($16, 0), $17, $18, $19)"
+            " corrects_id, basis_id, snapshot, created_at, lines) VALUES"
+            " ($1, NULLIF($2, 0), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+            " $13, $20, $13 + $20, $14, $15, NULLIF($16, 0), $17, $18, $19,"
+            " $21)"
             " ON CONFLICT (contract_id, reading_id) WHERE corrects_id IS NULL"
             " AND reading_id IS NOT NULL DO NOTHING",
-            "iiiiiitttiiiittiitti", number, run_id, it->customer_id,
+            "iiiiiitttiiiittiittit", number, run_id, it->customer_id,
             it->contract_id, it->point_id, it->reading_id, p->issued_on,
             p->period_from, it->read_on, p->usage_tenths, p->bill.subtotal_yen,
             tax, p->bill.total_yen, p->due_on, it->payment, corrects_id,
-            *p->basis_id, snap, now, p->previous_yen);
+            *p->basis_id, snap, now, p->previous_yen, lines);
     free(snap);
+    free(lines);
     if (rc || store_changes(st) == 0) /* billed by another run meanwhile */
         return rc;
     *id = store_last_id(st);
-    rc = lines_write(st, *id, &p->bill);
     for (size_t i = 0; !rc && i < p->ncharges; i++)
         rc = store_run(st, "UPDATE charges SET invoice_id = $1 WHERE id = $2",
                        "ii", *id, p->charge_id[i]);

@@ -295,8 +295,9 @@ test_commit_equals_preview_and_splits_the_move(void **state)
 }
 
 /* Invoices priced by one tariff version share one stored basis (tariff,
- * settings, issuer); an invoice from before bases existed (its snapshot
- * whole, no basis) reads exactly the same. */
+ * settings, issuer) and keep their lines in their row; an invoice from
+ * before (its snapshot whole, no basis, its lines in invoice_lines) reads
+ * exactly the same. */
 static void
 test_invoices_share_a_basis_and_old_ones_read_the_same(void **state)
 {
@@ -311,6 +312,19 @@ test_invoices_share_a_basis_and_old_ones_read_the_same(void **state)
                    " length(b.body) - 1) FROM invoice_bases b"
                    " WHERE b.id = basis_id) || ',' || substr(snapshot, 2),"
                    " basis_id = NULL WHERE number = 2");
+    /* and its lines a row each in invoice_lines (before billing v4) */
+    run_sql(f->st,
+            "INSERT INTO invoice_lines (invoice_id, position, kind,"
+            " description, quantity_tenths, unit_price_cyen, amount_yen,"
+            " tax_rate) SELECT iv.id, j.key + 1, json_extract(j.value, '$[0]'),"
+            " json_extract(j.value, '$[1]'),"
+            " NULLIF(json_extract(j.value, '$[2]'), 0),"
+            " NULLIF(json_extract(j.value, '$[3]'), 0),"
+            " json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')"
+            " FROM invoices iv, json_each(iv.lines) j WHERE iv.number = 2;"
+            "UPDATE invoices SET lines = NULL WHERE number = 2");
+    /* base, usage (one band), equipment */
+    assert_int_equal(scalar(f, "SELECT COUNT(*) FROM invoice_lines"), 3);
     json_t *after = invoice_of_number(f, 2);
     assert_true(json_equal(before, after));
     json_decref(before);
