@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,10 +89,14 @@ broker_start(const char *data)
     FILE *f = fopen(conf, "w");
     if (!f)
         return false;
+    /* Started as root, mosquitto switches to its own user, and changing
+     * credentials clears the death signal that ends it with the demo: keep
+     * it as the demo's own user (a local broker on 127.0.0.1 only). */
+    const struct passwd *pw = getpwuid(geteuid());
     fprintf(f,
             "listener %d 127.0.0.1\nallow_anonymous true\n"
-            "persistence false\n",
-            DEMO_MQTT_PORT);
+            "persistence false\nuser %s\n",
+            DEMO_MQTT_PORT, pw ? pw->pw_name : "mosquitto");
     fclose(f);
     char *argv[] = {"mosquitto", "-c", conf, NULL};
     return child(data, "mosquitto", argv, 0) > 0;
