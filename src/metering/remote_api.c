@@ -29,6 +29,7 @@
  */
 #include "auth/auth.h"
 #include "auth/crypto.h"
+#include "auth/tenant_batch.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "customers/customers.h"
@@ -285,84 +286,9 @@ item_record(struct store *st, const struct item *it, json_t *res)
 /* Groups: consecutive readings of one tenant                             */
 /* ---------------------------------------------------------------------- */
 
-struct group {
-    struct req *r;
-    json_t *results; /* every result so far */
-    struct store *st;
-    char tenant[TENANT_CODE_MAX + 1];
-    enum err rc;      /* the group could not start: each reading fails so */
-    char detail[256]; /* and why */
-    size_t first;     /* its first result */
-    bool open;        /* a transaction is open */
-};
-
-/* The counts of outcomes in results[from..]. */
-static json_t *
-counts(const json_t *results, size_t from)
-{
-    static const char *const names[] = {"accepted", "flagged", "duplicate",
-                                        "conflict", "error"};
-    json_int_t n[5] = {0};
-    for (size_t i = from; i < json_array_size(results); i++) {
-        const char *o = json_string_value(
-            json_object_get(json_array_get(results, i), "outcome"));
-        for (size_t k = 0; k < 5; k++)
-            n[k] += o && !strcmp(o, names[k]);
-    }
-    return json_pack("{s:I, s:I, s:I, s:I, s:I}", names[0], n[0], names[1],
-                     n[1], names[2], n[2], names[3], n[3], names[4], n[4]);
-}
-
-/* Audit and commit the open group; on failure its readings become
- * errors (the rollback took them). */
-static void
-group_end(struct group *g)
-{
-    if (!g->open)
-        return;
-    g->open = false;
-    json_t *detail = json_pack("{s:s, s:o}", "tenant", g->tenant, "counts",
-                               counts(g->results, g->first));
-    enum err rc = auth_audit(g->r, g->st, REMOTE_ACTOR, "reading.remote",
-                             "readings", detail);
-    if (!rc)
-        rc = store_tx_commit(g->st);
-    if (!rc)
-        return;
-    char detail_text[512];
-    snprintf(detail_text, sizeof(detail_text), "%s", err_detail());
-    store_tx_rollback(g->st);
-    for (size_t i = g->first; i < json_array_size(g->results); i++) {
-        json_t *res = json_array_get(g->results, i);
-        const char *o = json_string_value(json_object_get(res, "outcome"));
-        if (o && strcmp(o, "error")) {
-            err_fail(rc, "%s", detail_text);
-            result_error(res, rc);
-        }
-    }
-}
-
-/* Start the group of tenant code (ending the previous one). */
-static void
-group_start(struct group *g, const char *code)
-{
-    struct store *platform;
-    struct tenant t;
-    group_end(g);
-    snprintf(g->tenant, sizeof(g->tenant), "%s", code);
-    g->first = json_array_size(g->results);
-    g->rc = pool_platform(&platform);
-    if (!g->rc)
-        g->rc = tenant_find_code(platform, code, &t);
-    if (g->rc == ERR_TENANT_NOT_FOUND)
-        err_fail(g->rc, "事業者コード %s は登録されていません", code);
-    if (!g->rc)
-        g->rc = pool_tenant(t.id, &g->st);
-    if (!g->rc)
-        g->rc = store_tx_begin(g->st);
-    g->open = !g->rc;
-    snprintf(g->detail, sizeof(g->detail), "%s", g->rc ? err_detail() : "");
-}
+/* The outcomes a reading can have, counted per group and in the answer. */
+static const char *const outcomes[] = {"accepted", "flagged", "duplicate",
+                                       "conflict", "error",   NULL};
 
 /* ---------------------------------------------------------------------- */
 /* The route                                                              */
@@ -404,7 +330,13 @@ post_remote(struct req *r)
         rc = read_body(r, &list);
     if (rc)
         return rc;
-    struct group g = {.r = r, .results = json_array()};
+    struct tenant_batch g = {.r = r,
+                             .results = json_array(),
+                             .actor = REMOTE_ACTOR,
+                             .action = "reading.remote",
+                             .target = "readings",
+                             .outcomes = outcomes,
+                             .fail = result_error};
     json_array_foreach(list, i, v)
     {
         struct item it = {0};
@@ -421,7 +353,7 @@ post_remote(struct req *r)
         if (!item_parse(v, &it, res))
             continue;
         if (!g.tenant[0] || strcmp(g.tenant, it.tenant))
-            group_start(&g, it.tenant);
+            tenant_batch_start(&g, it.tenant);
         if (g.rc) {
             err_fail(g.rc, "%s", g.detail);
             result_error(res, g.rc);
@@ -429,10 +361,10 @@ post_remote(struct req *r)
         }
         item_record(g.st, &it, res);
     }
-    group_end(&g);
+    tenant_batch_end(&g);
     resp_json(r, 200,
-              json_pack("{s:o, s:o}", "counts", counts(g.results, 0), "results",
-                        g.results));
+              json_pack("{s:o, s:o}", "counts", tenant_batch_counts(&g, 0),
+                        "results", g.results));
     return ERR_OK;
 }
 

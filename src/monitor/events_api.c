@@ -31,6 +31,7 @@
  * entry (device.events, with counts).
  */
 #include "auth/auth.h"
+#include "auth/tenant_batch.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "http/sse.h"
@@ -186,84 +187,11 @@ item_parse(json_t *v, struct item *it, json_t *res)
 /* Groups: consecutive events of one tenant                               */
 /* ---------------------------------------------------------------------- */
 
-struct group {
-    struct req *r;
-    json_t *results;
-    struct store *st;
-    char tenant[TENANT_CODE_MAX + 1];
-    enum err rc;
-    char detail[256];
-    size_t first;
-    bool open;
-};
-
-static json_t *
-counts(const json_t *results, size_t from)
-{
-    static const char *const names[] = {"stored", "duplicate", "error"};
-    json_int_t n[3] = {0};
-    for (size_t i = from; i < json_array_size(results); i++) {
-        const char *o = json_string_value(
-            json_object_get(json_array_get(results, i), "outcome"));
-        for (size_t k = 0; k < 3; k++)
-            n[k] += o && !strcmp(o, names[k]);
-    }
-    return json_pack("{s:I, s:I, s:I}", names[0], n[0], names[1], n[1],
-                     names[2], n[2]);
-}
+/* The outcomes an event can have, counted per group and in the answer. */
+static const char *const outcomes[] = {"stored", "duplicate", "error", NULL};
 
 static void
-group_end(struct group *g)
-{
-    if (!g->open)
-        return;
-    g->open = false;
-    json_t *detail = json_pack("{s:s, s:o}", "tenant", g->tenant, "counts",
-                               counts(g->results, g->first));
-    enum err rc = auth_audit(g->r, g->st, EVENTS_ACTOR, "device.events",
-                             "device_events", detail);
-    if (!rc)
-        rc = store_tx_commit(g->st);
-    if (!rc) {
-        sse_kick(); /* a new alarm reaches the console's streams now */
-        return;
-    }
-    char text[512];
-    snprintf(text, sizeof(text), "%s", err_detail());
-    store_tx_rollback(g->st);
-    for (size_t i = g->first; i < json_array_size(g->results); i++) {
-        json_t *res = json_array_get(g->results, i);
-        const char *o = json_string_value(json_object_get(res, "outcome"));
-        if (o && strcmp(o, "error")) {
-            err_fail(rc, "%s", text);
-            result_error(res, rc);
-        }
-    }
-}
-
-static void
-group_start(struct group *g, const char *code)
-{
-    struct store *platform;
-    struct tenant t;
-    group_end(g);
-    snprintf(g->tenant, sizeof(g->tenant), "%s", code);
-    g->first = json_array_size(g->results);
-    g->rc = pool_platform(&platform);
-    if (!g->rc)
-        g->rc = tenant_find_code(platform, code, &t);
-    if (g->rc == ERR_TENANT_NOT_FOUND)
-        err_fail(g->rc, "事業者コード %s は登録されていません", code);
-    if (!g->rc)
-        g->rc = pool_tenant(t.id, &g->st);
-    if (!g->rc)
-        g->rc = store_tx_begin(g->st);
-    g->open = !g->rc;
-    snprintf(g->detail, sizeof(g->detail), "%s", g->rc ? err_detail() : "");
-}
-
-static void
-item_store(struct group *g, const struct item *it, json_t *res)
+item_store(struct tenant_batch *g, const struct item *it, json_t *res)
 {
     int64_t id = 0;
     bool dup = false;
@@ -335,7 +263,14 @@ post_events(struct req *r)
         rc = read_body(r, &list);
     if (rc)
         return rc;
-    struct group g = {.r = r, .results = json_array()};
+    struct tenant_batch g = {.r = r,
+                             .results = json_array(),
+                             .actor = EVENTS_ACTOR,
+                             .action = "device.events",
+                             .target = "device_events",
+                             .outcomes = outcomes,
+                             .fail = result_error,
+                             .committed = sse_kick};
     json_array_foreach(list, i, v)
     {
         struct item it;
@@ -345,7 +280,7 @@ post_events(struct req *r)
         json_array_append_new(g.results, res);
         if (item_parse(v, &it, res)) {
             if (!g.tenant[0] || strcmp(g.tenant, it.tenant))
-                group_start(&g, it.tenant);
+                tenant_batch_start(&g, it.tenant);
             if (g.rc) {
                 err_fail(g.rc, "%s", g.detail);
                 result_error(res, g.rc);
@@ -355,10 +290,10 @@ post_events(struct req *r)
         }
         batch_free(&it.b);
     }
-    group_end(&g);
+    tenant_batch_end(&g);
     resp_json(r, 200,
-              json_pack("{s:o, s:o}", "counts", counts(g.results, 0), "results",
-                        g.results));
+              json_pack("{s:o, s:o}", "counts", tenant_batch_counts(&g, 0),
+                        "results", g.results));
     return ERR_OK;
 }
 
