@@ -34,8 +34,13 @@ const ROUTES = [
   { path: '/customers/:id/move-in', perm: 'customers.write', load: () => import('./pages/move.js') },
   { path: '/customers/:id/:tab?', perm: 'customers.read', load: () => import('./pages/customer.js') },
   { path: '/supply-points/:id/move', perm: 'customers.write', load: () => import('./pages/move.js') },
+  // 検針 meter reading
+  // 料金・請求 billing
   { path: '/billing/runs', perm: 'billing.read', load: () => import('./pages/billing-runs.js') },
+  // 入金 payments
   { path: '/payments/overdue', perm: 'payments.read', load: () => import('./pages/overdue.js') },
+  // 監視 monitoring
+  // 設定 settings
   { path: '/preferences', load: () => import('./pages/preferences.js') },
 ];
 

@@ -19,9 +19,12 @@ export const NAV = [
   { path: '/', label: 'nav.home', match: /^\/$/ },
   { path: '/customers', label: 'nav.customers', perm: 'customers.read',
     match: /^\/(customers|supply-points)(\/|$)/ },
+  // 検針 meter reading
   { path: '/billing/runs', label: 'nav.billingRuns', perm: 'billing.read', match: /^\/billing(\/|$)/ },
   { path: '/payments/overdue', label: 'nav.overdue', perm: 'payments.read', match: /^\/payments(\/|$)/ },
+  // 監視 monitoring
   { section: 'nav.sectionTools' },
+  // 設定 settings
   // The meter reader's phone page (web/field), a page of its own.
   { url: '/field/', label: 'nav.field', perm: 'readings.write' },
   { path: '/preferences', label: 'nav.preferences', match: /^\/preferences(\/|$)/ },

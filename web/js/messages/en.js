@@ -2,6 +2,11 @@
 // follows ja.js key by key; a key missing here shows in Japanese. API
 // problem titles are Japanese: the codes the console knows are worded
 // here (problem.*), others stay as the API wrote them.
+import reading from './en-reading.js';
+import billing from './en-billing.js';
+import payments from './en-payments.js';
+import monitoring from './en-monitoring.js';
+import settings from './en-settings.js';
 export default {
   'app.tagline': 'Back office for LP gas retailers',
 
@@ -600,4 +605,11 @@ export default {
   'prefs.role': 'Role',
   'prefs.tenant': 'Retailer',
   'prefs.sessionEnds': 'Session ends (at the latest)',
+
+  // each area of the console keeps its words in a file of its own
+  ...reading,
+  ...billing,
+  ...payments,
+  ...monitoring,
+  ...settings,
 };

@@ -1,6 +1,11 @@
 // ja.js — the console's words in Japanese (the reference catalogue: every
 // key exists here; en.js follows it). "{name}" marks what the code fills
 // in. Problem codes (problem.*) add what to do to the API's titles.
+import reading from './ja-reading.js';
+import billing from './ja-billing.js';
+import payments from './ja-payments.js';
+import monitoring from './ja-monitoring.js';
+import settings from './ja-settings.js';
 export default {
   'app.tagline': 'LPガス販売事業者向け 基幹システム',
 
@@ -599,4 +604,11 @@ export default {
   'prefs.role': '役割',
   'prefs.tenant': '事業者',
   'prefs.sessionEnds': 'セッションの終了（最長）',
+
+  // each area of the console keeps its words in a file of its own
+  ...reading,
+  ...billing,
+  ...payments,
+  ...monitoring,
+  ...settings,
 };
