@@ -6,6 +6,9 @@
  *
  *   pilotlight billing run --tenant CODE --group 20 --month 2026-11
  *       [--preview] [--batch 500] [--issued-on DATE] [--data DIR]
+ *   pilotlight billing run --tenant CODE --groups 10,20,31 --month …
+ *       (month-end close: the groups one after another, in one process;
+ *       a group with nothing to bill is reported, not an error)
  *   pilotlight billing runs --tenant CODE [--data DIR]
  *
  * A commit prints one progress line per committed batch on stdout
@@ -28,6 +31,7 @@ struct bcli_opts {
     char data[4096];
     char tenant[64];
     long long group;
+    char groups[128];
     char month[8];
     bool preview;
     long long batch;
@@ -45,6 +49,8 @@ static const struct opt bcli_table[] = {
      OPT_NO_ENV | OPT_REQUIRED, "CODE", "the tenant to bill"},
     {"group", OPT_INT, O(group), 0, "0", 0, 31, OPT_NO_ENV, "N",
      "billing group (締め日, 1–31; run only)"},
+    {"groups", OPT_STR, O(groups), SZ(groups), "", 0, 0, OPT_NO_ENV, "N,N,…",
+     "several billing groups in turn (run only; instead of --group)"},
     {"month", OPT_STR, O(month), SZ(month), "", 0, 0, OPT_NO_ENV, "YYYY-MM",
      "the reading month to bill (run only)"},
     {"preview", OPT_BOOL, O(preview), 0, "false", 0, 0, OPT_NO_ENV, NULL,
@@ -90,30 +96,88 @@ print_json(const json_t *v)
     free(text);
 }
 
-static enum err
-do_run(const struct bcli_opts *o)
+/* "10,20,31" → groups (1..31, no repeats); false when malformed. */
+static bool
+groups_parse(const char *text, int64_t *groups, size_t *n)
 {
-    struct store *st;
-    json_t *out = NULL;
+    *n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 31 || *n == 31 || (*end && *end != ','))
+            return false;
+        for (size_t i = 0; i < *n; i++)
+            if (groups[i] == v)
+                return false;
+        groups[(*n)++] = v;
+        p = *end ? end + 1 : end;
+        if (*end && !*p)
+            return false; /* a trailing comma */
+    }
+    return *n > 0;
+}
+
+/* One group's run; *out (new ref) is its summary, or for a group of a
+ * --groups list with nothing to bill {"billing_group", "nothing_to_bill"}. */
+static enum err
+run_group(struct store *st, const struct bcli_opts *o, int64_t group,
+          bool listed, json_t **out)
+{
     uint64_t t0 = time_mono_ns();
-    if (o->group < 1 || !run_month_valid(o->month))
-        return err_fail(ERR_CONFIG, "give --group 1..31 and --month YYYY-MM");
-    if (o->issued_on[0] && !time_date_valid(o->issued_on))
-        return err_fail(ERR_CONFIG, "--issued-on: YYYY-MM-DD");
     struct run_opts ro = {
-        o->group,  o->month,    o->preview,
+        group,     o->month,    o->preview,
         o->batch,  cli_actor(), o->issued_on[0] ? o->issued_on : NULL,
         cli_audit, NULL,        o->quiet ? NULL : progress,
         NULL};
-    enum err rc = cli_open_tenant(o->data, o->tenant, &st);
-    if (rc || (rc = billing_run(st, &ro, &out)))
+    *out = NULL;
+    enum err rc = billing_run(st, &ro, out);
+    if (rc == ERR_BILLING_NOTHING && listed) {
+        *out = json_pack("{s:I, s:b}", "billing_group", (json_int_t)group,
+                         "nothing_to_bill", 1);
+        return *out ? ERR_OK : err_fail(ERR_INTERNAL, "summary");
+    }
+    if (rc)
         return rc;
-    json_object_del(out, "sample");
-    json_object_set_new(out, "seconds",
+    json_object_del(*out, "sample");
+    json_object_set_new(*out, "seconds",
                         json_real((double)(time_mono_ns() - t0) / 1e9));
-    print_json(out);
-    json_decref(out);
     return ERR_OK;
+}
+
+static enum err
+do_run(const struct bcli_opts *o)
+{
+    int64_t groups[31];
+    size_t n = 1;
+    bool listed = o->groups[0] != 0;
+    groups[0] = o->group;
+    if (listed && (o->group || !groups_parse(o->groups, groups, &n)))
+        return err_fail(ERR_CONFIG, "--groups: billing groups 1..31 "
+                                    "separated by commas, without --group");
+    if ((!listed && o->group < 1) || !run_month_valid(o->month))
+        return err_fail(ERR_CONFIG, "give --group 1..31 (or --groups) and "
+                                    "--month YYYY-MM");
+    if (o->issued_on[0] && !time_date_valid(o->issued_on))
+        return err_fail(ERR_CONFIG, "--issued-on: YYYY-MM-DD");
+    struct store *st;
+    enum err rc = cli_open_tenant(o->data, o->tenant, &st);
+    json_t *runs = json_array();
+    for (size_t i = 0; !rc && i < n; i++) {
+        json_t *one = NULL;
+        rc = run_group(st, o, groups[i], listed, &one);
+        if (!rc)
+            json_array_append_new(runs, one);
+    }
+    if (!rc && !listed)
+        print_json(json_array_get(runs, 0));
+    else if (!rc) {
+        json_t *all = json_pack("{s:O}", "runs", runs);
+        print_json(all);
+        json_decref(all);
+    }
+    json_decref(runs);
+    return rc;
 }
 
 static enum err
@@ -141,7 +205,9 @@ billing_main(int argc, char **argv)
         cli_help("pilotlight billing run|runs|statements --tenant CODE "
                  "[options]",
                  "run: bill one billing group (締め日) for one reading month "
-                 "(請求締め): --preview prices everything and writes nothing; "
+                 "(請求締め), or several in turn with --groups 10,20,31 "
+                 "(their summaries under \"runs\"): --preview prices "
+                 "everything and writes nothing; "
                  "a commit writes invoices in batches and can be re-run "
                  "after any interruption (it bills only what is not billed "
                  "yet). runs: list the tenant's billing runs. statements: "

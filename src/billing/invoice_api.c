@@ -3,7 +3,8 @@
  *
  *   GET  /api/v1/invoices?customer_id=&run_id=&after=&limit=  billing.read
  *        &tariff_version= (those a tariff version priced: what to correct
- *        after the version was corrected)
+ *        after the version was corrected) &order=asc|desc (by id; desc:
+ *        newest first, next_after then pages towards older ones)
  *   GET  /api/v1/invoices/{id}                 billing.read (billing.h JSON)
  *   POST /api/v1/invoices/{id}/correct         billing.write → 201, the new
  *        {"reason", "usage_m3"?}               invoice (赤黒訂正)
@@ -56,6 +57,10 @@ get_invoices(struct req *r)
     query_id(r, &k, "tariff_version", 1, INT64_MAX, &f.tariff_version);
     query_id(r, &k, "after", 0, INT64_MAX, &f.after);
     query_id(r, &k, "limit", 1, INVOICE_LIMIT_MAX, &f.limit);
+    const char *order = req_query(r, "order");
+    if (order && *order && strcmp(order, "asc") && strcmp(order, "desc"))
+        jcheck_add(&k, "order", "enum", "asc か desc を指定してください");
+    f.desc = order && !strcmp(order, "desc");
     if (!jcheck_ok(&k))
         return req_invalid(r, &k);
     jcheck_free(&k);

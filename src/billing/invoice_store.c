@@ -39,27 +39,36 @@ text_or_null(struct stmt *s, int col)
     return stmt_is_null(s, col) ? json_null() : json_string(stmt_text(s, col));
 }
 
-/* The lines of invoice id from the text its row keeps (billing v4:
- * [[kind, description, quantity, unit price, amount, rate], …]). */
+/* The values of one line at a[i…i+5] (run_store.c lines_text). */
+static json_t *
+line_at(const json_t *a, size_t i)
+{
+    return line_json(json_string_value(json_array_get(a, i)),
+                     json_string_value(json_array_get(a, i + 1)),
+                     json_integer_value(json_array_get(a, i + 2)),
+                     json_integer_value(json_array_get(a, i + 3)),
+                     json_integer_value(json_array_get(a, i + 4)),
+                     (int)json_integer_value(json_array_get(a, i + 5)));
+}
+
+/* The lines of invoice id from the text its row keeps: one flat array,
+ * six values a line, or (rows of billing v4) one array per line. */
 static enum err
 lines_from_text(int64_t id, const char *text, json_t **out)
 {
-    json_t *a = NULL, *l;
+    json_t *a = NULL;
     size_t i;
     if (json_parse(text, strlen(text), &a) || !json_is_array(a)) {
         json_decref(a);
         return err_fail(ERR_INTERNAL, "invoice %lld: bad lines", (long long)id);
     }
     *out = json_array();
-    json_array_foreach(a, i, l)
-    {
-        json_array_append_new(
-            *out, line_json(json_string_value(json_array_get(l, 0)),
-                            json_string_value(json_array_get(l, 1)),
-                            json_integer_value(json_array_get(l, 2)),
-                            json_integer_value(json_array_get(l, 3)),
-                            json_integer_value(json_array_get(l, 4)),
-                            (int)json_integer_value(json_array_get(l, 5))));
+    if (json_is_array(json_array_get(a, 0))) {
+        for (i = 0; i < json_array_size(a); i++)
+            json_array_append_new(*out, line_at(json_array_get(a, i), 0));
+    } else {
+        for (i = 0; i + 6 <= json_array_size(a); i += 6)
+            json_array_append_new(*out, line_at(a, i));
     }
     json_decref(a);
     return ERR_OK;
@@ -193,6 +202,14 @@ list_row(struct stmt *s)
         (json_int_t)stmt_int(s, 10), "run_id", int_or_null(s, 11), "customer",
         "id", (json_int_t)stmt_int(s, 12), "number", stmt_text(s, 13), "name",
         stmt_text(s, 14));
+}
+
+/* The keyset bound of a page: ids above f->after, or below it newest
+ * first (after 0: from the newest). */
+static int64_t
+list_bound(const struct invoice_filter *f)
+{
+    return f->desc && !f->after ? INT64_MAX : f->after;
 }
 
 /* {"invoices": list, "next_after"} of a page of limit. */
@@ -329,15 +346,20 @@ static enum err
 scan_version(struct store *st, const struct invoice_filter *f,
              struct version_match *m, json_t *list, int64_t *n, int64_t *last)
 {
+    static const char *const sql[2] = {
+        LIST_SELECT_BASIS " WHERE iv.id > $1 AND iv.period_to >= $2"
+                          " AND ($3 = 0 OR iv.run_id = $3)"
+                          " AND ($4 = 0 OR iv.customer_id = $4)"
+                          " ORDER BY iv.id",
+        LIST_SELECT_BASIS " WHERE iv.id < $1 AND iv.period_to >= $2"
+                          " AND ($3 = 0 OR iv.run_id = $3)"
+                          " AND ($4 = 0 OR iv.customer_id = $4)"
+                          " ORDER BY iv.id DESC",
+    };
     struct stmt *s;
     bool row;
-    enum err rc =
-        store_query(st, &s,
-                    LIST_SELECT_BASIS " WHERE iv.id > $1 AND iv.period_to >= $2"
-                                      " AND ($3 = 0 OR iv.run_id = $3)"
-                                      " AND ($4 = 0 OR iv.customer_id = $4)"
-                                      " ORDER BY iv.id",
-                    "itii", f->after, first_date(m), f->run_id, f->customer_id);
+    enum err rc = store_query(st, &s, sql[f->desc], "itii", list_bound(f),
+                              first_date(m), f->run_id, f->customer_id);
     while (!rc && *n < f->limit && !(rc = stmt_step(s, &row)) && row) {
         if (!priced_by(s, m))
             continue;
@@ -377,22 +399,33 @@ invoice_list(struct store *st, const struct invoice_filter *f, json_t **out)
     if (f->tariff_version)
         return list_by_version(st, f, out);
     list = json_array();
-    /* one statement per filter, so each walks its own index */
+    /* one statement per filter, so each walks its own index; [1]: newest
+     * first */
+    static const char *const by_customer[2] = {
+        LIST_SELECT " WHERE iv.customer_id = $2 AND iv.id > $1 AND ($3 = 0"
+                    " OR iv.run_id = $3) ORDER BY iv.id LIMIT $4",
+        LIST_SELECT " WHERE iv.customer_id = $2 AND iv.id < $1 AND ($3 = 0"
+                    " OR iv.run_id = $3) ORDER BY iv.id DESC LIMIT $4",
+    };
+    static const char *const by_run[2] = {
+        LIST_SELECT " WHERE iv.run_id = $2 AND iv.id > $1"
+                    " ORDER BY iv.id LIMIT $3",
+        LIST_SELECT " WHERE iv.run_id = $2 AND iv.id < $1"
+                    " ORDER BY iv.id DESC LIMIT $3",
+    };
+    static const char *const all[2] = {
+        LIST_SELECT " WHERE iv.id > $1 ORDER BY iv.id LIMIT $2",
+        LIST_SELECT " WHERE iv.id < $1 ORDER BY iv.id DESC LIMIT $2",
+    };
+    int64_t bound = list_bound(f);
     if (f->customer_id)
-        rc = store_query(st, &s,
-                         LIST_SELECT " WHERE iv.customer_id = $2"
-                                     " AND iv.id > $1 AND ($3 = 0 OR"
-                                     " iv.run_id = $3) ORDER BY iv.id LIMIT $4",
-                         "iiii", f->after, f->customer_id, f->run_id, f->limit);
+        rc = store_query(st, &s, by_customer[f->desc], "iiii", bound,
+                         f->customer_id, f->run_id, f->limit);
     else if (f->run_id)
-        rc = store_query(st, &s,
-                         LIST_SELECT " WHERE iv.run_id = $2 AND iv.id > $1"
-                                     " ORDER BY iv.id LIMIT $3",
-                         "iii", f->after, f->run_id, f->limit);
+        rc = store_query(st, &s, by_run[f->desc], "iii", bound, f->run_id,
+                         f->limit);
     else
-        rc = store_query(
-            st, &s, LIST_SELECT " WHERE iv.id > $1 ORDER BY iv.id LIMIT $2",
-            "ii", f->after, f->limit);
+        rc = store_query(st, &s, all[f->desc], "ii", bound, f->limit);
     while (!rc && !(rc = stmt_step(s, &row)) && row) {
         last = stmt_int(s, 0);
         n++;

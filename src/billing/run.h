@@ -89,13 +89,16 @@ enum err invoice_json(struct store *st, int64_t id, json_t **out);
 
 struct invoice_filter {
     int64_t customer_id, run_id; /* 0 = any */
-    int64_t after;               /* keyset: ids greater than this */
+    int64_t after;               /* keyset: ids past this one in the
+                                    order (0 = from the start) */
+    bool desc;                   /* newest (highest id) first */
     int64_t limit;               /* 1..INVOICE_LIMIT_MAX */
     int64_t tariff_version;      /* 0 = any; else those it priced (its
                                     snapshot names the version's tariff
                                     and one of the dates it has had) */
 };
-/* {"invoices": [summary...], "next_after": id or null}, by id. */
+/* {"invoices": [summary...], "next_after": id or null}, by id (ascending,
+ * or descending with f->desc). */
 enum err invoice_list(struct store *st, const struct invoice_filter *f,
                       json_t **out);
 

@@ -18,6 +18,7 @@
  */
 #include "billing/run_int.h"
 #include "core/timeutil.h"
+#include "store/capture.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -280,8 +281,16 @@ billing_run(struct store *st, const struct run_opts *o, json_t **out)
         goto out;
     if (o->preview)
         rc = preview_all(&ps);
-    else if (!(rc = commit_begin(&ps)) && !(rc = commit_all(&ps)))
-        rc = commit_end(&ps);
+    else {
+        /* the batches' journal records are made durable once, at the end
+         * (capture.h): what the run acknowledges comes after the flush */
+        capture_defer_sync(st, true);
+        if (!(rc = commit_begin(&ps)) && !(rc = commit_all(&ps)))
+            rc = commit_end(&ps);
+        capture_defer_sync(st, false);
+        enum err frc = capture_flush(st);
+        rc = rc ? rc : frc;
+    }
     if (!rc)
         *out = pass_json(&ps);
 out:

@@ -341,6 +341,13 @@ static const struct err_row rows[] = {
      "試行回数が多すぎます。しばらく待ってからお試しください"},
     {ERR_ALARM_PAGE_SESSION, "alarm.page_session", 401,
      "サインインしてください"},
+    {ERR_BANK_STATEMENT_FORMAT, "payments.bank_statement_format", 422,
+     "銀行の入金明細ファイル（振込入金通知・入出金取引明細）の形式が正しく"
+     "ありません"},
+    {ERR_CVS_BARCODE, "payments.cvs_barcode", 422,
+     "コンビニ収納のバーコードが正しくありません（桁数・チェックデジット）"},
+    {ERR_IDEMPOTENCY_KEY_REUSED, "payments.idempotency_key_reused", 422,
+     "同じ Idempotency-Key で別の内容の入金がすでに送られています"},
 };
 
 static const struct err_row *

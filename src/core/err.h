@@ -22,7 +22,8 @@
  *   1000–1099 monitoring (集中監視): 1000–1049 devices and ingest
  *            (device.*, ingest.*), 1050–1079 alarms, 1080–1099 remote
  *            operations and MQTT (remote_op.*, mqtt.*)
- *   1100–    later modules take the next ranges
+ *   1100–1119 payments, continued (bank statements, barcodes, retries)
+ *   1120–    later modules take the next ranges
  *
  * The human detail (field, line, value) travels beside the code: err_fail()
  * records it for the current thread, err_detail() reads it back, and the one
@@ -234,6 +235,14 @@ enum err {
     ERR_ALARM_PAGE_SIGNIN = 1054,    /* ingest page: code did not verify */
     ERR_ALARM_PAGE_THROTTLED = 1055, /* ingest page: too many attempts */
     ERR_ALARM_PAGE_SESSION = 1056,   /* ingest page: not signed in */
+    /* payments, continued (1100–1119): bank statements, convenience-store
+       barcodes, retried requests */
+    ERR_BANK_STATEMENT_FORMAT = 1100, /* a 振込入金通知 / 入出金取引明細
+                                         file breaks the record layout */
+    ERR_CVS_BARCODE = 1101,           /* a GS1-128 収納代行 barcode is
+                                         malformed or its check digit wrong */
+    ERR_IDEMPOTENCY_KEY_REUSED = 1102, /* Idempotency-Key sent before with
+                                          another request body */
 };
 
 /* The stable string code, e.g. "http.body_too_large". Never NULL. */

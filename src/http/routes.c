@@ -45,6 +45,7 @@ extern const struct route devices_routes[];
 extern const struct route device_events_internal_routes[];
 extern const struct route remote_ops_routes[];
 extern const struct route alarm_routes[];
+extern const struct route operator_routes[];
 
 static const struct route *const tables[] = {
     system_routes,    /* health, metrics, meta, client errors */
@@ -82,6 +83,7 @@ static const struct route *const tables[] = {
     device_events_internal_routes, /* device events from ingest */
     remote_ops_routes, /* remote shutoff/restore (遠隔遮断・復帰) */
     alarm_routes,      /* gas alarms, repair requests (警報・修理受付) */
+    operator_routes,   /* platform console: tenants, status, backup */
     NULL,
 };
 

@@ -9,6 +9,7 @@
 #include "http/server.h"
 #include "http/server_int.h"
 #include "metering/remote_api.h"
+#include "monitor/remote_ops.h"
 #include "status/heartbeat.h"
 #include "store/pool.h"
 #include "store/store.h"
@@ -82,6 +83,10 @@ const struct opt serve_opts_table[] = {
      sizeof(((struct serve_opts *)0)->internal_token_file), "", 0, 0, 0, "PATH",
      "file holding the token ingest sends to /internal/v1/ (mode o-rw); "
      "empty = internal endpoints off"},
+    {"remote-op-ttl", OPT_INT, O(remote_op_ttl), 0, "3600", 10, 86400, 0,
+     "SECONDS",
+     "time to approve a remote shutoff/restore, then for the meter to confirm "
+     "it"},
     OPT_END,
 };
 
@@ -155,6 +160,7 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     enum err rc = remote_configure(o->internal_token_file);
     if (rc)
         return rc;
+    remote_op_configure(o->remote_op_ttl);
     /* everything that can be checked is checked before DATA is touched */
     struct server *s = server_current();
     rc = server_prepare(s, o);
@@ -177,7 +183,12 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
     int port = 0;
     if ((rc = notify_start()))
         return rc;
+    if ((rc = remote_op_sweeper_start())) {
+        notify_stop();
+        return rc;
+    }
     if ((rc = server_start(s, &port))) {
+        remote_op_sweeper_stop();
         notify_stop();
         return rc;
     }
@@ -194,6 +205,7 @@ serve_run(const struct serve_opts *o, serve_ready_fn ready, void *arg)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     heartbeat_stop(hb);
     server_stop(s);
+    remote_op_sweeper_stop();
     notify_stop();
     pool_thread_release();
     return ERR_OK;

@@ -42,6 +42,7 @@ struct serve_opts {
     bool webhook_private;   /* allow webhooks to private addresses */
     bool trust_proxy;       /* take the client address from X-Forwarded-For */
     char internal_token_file[4096]; /* ingest's shared secret, "" = none */
+    long long remote_op_ttl;        /* seconds to approve, then to confirm */
 };
 
 /* The option table of `serve` (and `demo`, with other defaults). */

@@ -19,7 +19,9 @@
  *   3. answers DUPLICATE when the meter already has that reading (same
  *      index) and CONFLICT (a reading_conflicts row; the stored reading
  *      unchanged) when the index differs; a real reading replaces an
- *      estimated one of the same open period,
+ *      estimated one of the same open period, and a person's reading
+ *      (field, office, import) a remote one, unless the remote meter's
+ *      interval reading of that same day disagrees (then CONFLICT),
  *   4. computes usage from the point's previous counted reading: rollover
  *      past the register's maximum, meter exchanges in between (old
  *      meter's final index, new meter's initial index), and the settlement
@@ -76,6 +78,9 @@ enum reading_outcome {
     READING_FLAGGED,      /* stored, status flagged (要確認) */
     READING_DUPLICATE,    /* already there with the same index: nothing */
     READING_CONFLICT,     /* a different index was there: conflict row */
+    READING_INTERVAL,     /* remote: kept as an interval reading only (the
+                             period's regular reading is another one, or
+                             no open period's window holds the day) */
 };
 
 struct reading_out {
@@ -98,7 +103,7 @@ struct reading_out {
 enum err reading_record(struct store *st, const struct reading_in *in,
                         struct reading_out *out);
 
-/* "accepted", "flagged", "duplicate", "conflict". */
+/* "accepted", "flagged", "duplicate", "conflict", "interval". */
 const char *reading_outcome_name(int outcome);
 
 /*
@@ -232,10 +237,19 @@ bool metering_month_valid(const char *s);
 bool metering_route_valid(const char *s);
 
 /* Open a reading period; ERR_PERIOD_EXISTS when the route has that month.
- * *id receives the new id. */
+ * reading_on is the reading day (検針日) inside the window, NULL for the
+ * window's middle. The remote meters of the route that already sent
+ * interval readings inside the window get their regular reading at once
+ * (remote_period_fill; *remote_n counts them, remote_n may be NULL). *id
+ * receives the new id. */
 enum err period_create(struct store *st, const char *route, const char *month,
                        const char *starts_on, const char *ends_on,
-                       const char *actor, int64_t *id);
+                       const char *reading_on, const char *actor, int64_t *id,
+                       int64_t *remote_n);
+/* The reading day of a period whose row has reading_on (NULL: the middle
+ * of starts_on..ends_on) into out[11]. */
+void period_reading_day(const char *reading_on, const char *starts_on,
+                        const char *ends_on, char out[11]);
 /* The period with its progress counts ("points", "read", "remaining",
  * "estimated", "flagged", "conflicts"). ERR_PERIOD_NOT_FOUND. New ref. */
 enum err period_json(struct store *st, int64_t id, json_t **out);

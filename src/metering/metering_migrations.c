@@ -28,6 +28,12 @@
  * Version 2 indexes meters by device_id: a remote reading (集中監視)
  * names only its device, and finds its meter through it.
  *
+ * Version 5 gives a period its reading day (reading_on, 検針日) and
+ * keeps the daily index readings of remote meters (remote_intervals, one
+ * per meter and day, the day's highest): the period's regular reading of
+ * a remote meter is the interval reading nearest the reading day inside
+ * the window, replaced while the period is open (remote_store.c).
+ *
  * Version 3 indexes supply points by route and order (検針順): a route
  * sheet and a route's progress read one route's points, never the whole
  * ledger; and readings by the reading they correct (a decision on a
@@ -114,5 +120,21 @@ const struct migration metering_tenant_migrations[] = {
     {"metering", 4,
      "CREATE INDEX readings_moves ON readings (read_on)"
      " WHERE kind IN ('move_out', 'move_in');"},
+    /* the period's reading day (検針日; NULL: the window's middle) and
+     * the remote meters' interval readings (remote_store.c) */
+    {"metering", 5,
+     "ALTER TABLE reading_periods ADD COLUMN reading_on TEXT;"
+     "CREATE TABLE remote_intervals ("
+     " id INTEGER PRIMARY KEY,"
+     " supply_point_id INTEGER NOT NULL REFERENCES supply_points (id),"
+     " meter_id INTEGER NOT NULL REFERENCES meters (id),"
+     " device_id TEXT NOT NULL,"
+     " read_on TEXT NOT NULL,"
+     " index_tenths INTEGER NOT NULL CHECK (index_tenths >= 0),"
+     " created_at TEXT NOT NULL,"
+     " updated_at TEXT NOT NULL,"
+     " UNIQUE (meter_id, read_on));"
+     "CREATE INDEX remote_intervals_point ON remote_intervals"
+     " (supply_point_id, read_on);"},
     {NULL, 0, NULL},
 };

@@ -262,7 +262,8 @@ read_day(const struct gen *g, const struct route *r, int i, int64_t order)
 static enum err
 put_period(struct gen *g, struct route *r, int i)
 {
-    char month[8], from[11], to[11], opened[32], closed[32], day[11];
+    char month[8], from[11], to[11], opened[32], closed[32], day[11],
+        reading[11];
     int64_t d = g->mstart[i] + r->day - 1;
     int64_t start = d - 3 < g->mstart[i] ? g->mstart[i] : d - 3;
     int64_t end = d + 5 >= g->mstart[i + 1] ? g->mstart[i + 1] - 1 : d + 5;
@@ -271,16 +272,18 @@ put_period(struct gen *g, struct route *r, int i)
     snprintf(month, sizeof(month), "%.7s", day);
     day_text(start, from);
     day_text(end, to);
+    day_text(d, reading);
     snprintf(opened, sizeof(opened), "%sT00:00:00.000Z", from);
     day_text(end + 12, day);
     snprintf(closed, sizeof(closed), "%sT09:00:00.000Z", day);
     enum err rc = store_run(
         g->st,
         "INSERT INTO reading_periods (route, month, starts_on, ends_on,"
-        " status, opened_at, opened_by, closed_at, closed_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, 'seed', $7, $8)",
-        "tttttttt", r->name, month, from, to, open ? "open" : "closed", opened,
-        open ? NULL : closed, open ? NULL : "seed");
+        " reading_on, status, opened_at, opened_by, closed_at, closed_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, 'seed', $8, $9)",
+        "ttttttttt", r->name, month, from, to, reading,
+        open ? "open" : "closed", opened, open ? NULL : closed,
+        open ? NULL : "seed");
     r->periods[i] = store_last_id(g->st);
     return rc;
 }

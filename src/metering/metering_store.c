@@ -17,6 +17,7 @@
 #include "customers/customers.h"
 #include "metering/metering.h"
 #include "metering/metering_int.h"
+#include "metering/remote_api.h"
 #include "store/store.h"
 
 #include <inttypes.h>
@@ -158,8 +159,8 @@ const char *
 reading_outcome_name(int outcome)
 {
     static const char *const names[] = {"accepted", "flagged", "duplicate",
-                                        "conflict"};
-    return outcome >= 0 && outcome <= READING_CONFLICT ? names[outcome]
+                                        "conflict", "interval"};
+    return outcome >= 0 && outcome <= READING_INTERVAL ? names[outcome]
                                                        : "error";
 }
 
@@ -747,6 +748,25 @@ rec_store(struct store *st, struct rec *x, int64_t corrects, const char *note,
     return rc;
 }
 
+/* Whether a new reading x of in replaces the period's reading whose
+ * source is have: a real reading replaces an estimate; a person's reading
+ * replaces a remote one unless the remote meter's interval reading of the
+ * same day says otherwise (then both values stand: a conflict). */
+static enum err
+replaceable(struct store *st, const struct rec *x, const char *have,
+            const struct reading_in *in, bool *replaces)
+{
+    bool by_hand =
+        strcmp(in->source, "estimated") && strcmp(in->source, "remote");
+    int64_t day_index = -1;
+    *replaces = !strcmp(have, "estimated") && strcmp(in->source, "estimated");
+    if (*replaces || !by_hand || strcmp(have, "remote"))
+        return ERR_OK;
+    enum err rc = remote_interval_of(st, x->meter_id, x->read_on, &day_index);
+    *replaces = !rc && (day_index < 0 || day_index == in->index_tenths);
+    return rc;
+}
+
 enum err
 reading_record(struct store *st, const struct reading_in *in,
                struct reading_out *out)
@@ -762,8 +782,9 @@ reading_record(struct store *st, const struct reading_in *in,
         return rc;
     if (have && have_index == in->index_tenths)
         return fill_out(st, have, READING_DUPLICATE, out);
-    bool replaces = have && !strcmp(have_source, "estimated") &&
-                    strcmp(in->source, "estimated");
+    bool replaces = false;
+    if (have && (rc = replaceable(st, &x, have_source, in, &replaces)))
+        return rc;
     if (have && !replaces) {
         rc = add_conflict(st, have, in, x.read_on, &out->conflict_id);
         return rc ? rc : fill_out(st, have, READING_CONFLICT, out);

@@ -14,9 +14,11 @@
  * A period is opened per route and month with its reading window (at most
  * 62 days, touching the month or the one before: a 25th-to-10th window
  * for November is common); windows of one route never overlap, so a
- * reading date names one period. Closing refuses while flagged readings
- * or open conflicts remain, unless {"force": true} (the audit entry says
- * so). month defaults to the current JST month.
+ * reading date names one period. reading_on, the reading day (検針日)
+ * inside the window, defaults to the window's middle: a remote meter's
+ * regular reading is its daily reading nearest that day. Closing refuses while
+ * flagged readings or open conflicts remain, unless {"force": true} (the audit
+ * entry says so). month defaults to the current JST month.
  */
 #include "auth/auth.h"
 #include "core/timeutil.h"
@@ -101,7 +103,7 @@ get_sheet(struct req *r)
 /* ---------------------------------------------------------------------- */
 
 struct period_req {
-    const char *route, *month, *starts_on, *ends_on;
+    const char *route, *month, *starts_on, *ends_on, *reading_on;
 };
 
 static void
@@ -130,6 +132,10 @@ check_window(struct jcheck *k, const struct period_req *p)
     if (time_date_days(p->ends_on) - time_date_days(p->starts_on) >=
         WINDOW_DAYS_MAX)
         jcheck_add(k, "ends_on", "range", "検針期間は 62 日以内にしてください");
+    if (p->reading_on && (strcmp(p->reading_on, p->starts_on) < 0 ||
+                          strcmp(p->reading_on, p->ends_on) > 0))
+        jcheck_add(k, "reading_on", "range",
+                   "検針日は検針期間の中の日にしてください");
     if (!p->month)
         return;
     metering_month_add(p->month, -1, first);
@@ -142,8 +148,8 @@ check_window(struct jcheck *k, const struct period_req *p)
 static enum err
 read_period(struct req *r, struct period_req *p)
 {
-    static const char *const allowed[] = {"route", "month", "starts_on",
-                                          "ends_on", NULL};
+    static const char *const allowed[] = {"route",   "month",      "starts_on",
+                                          "ends_on", "reading_on", NULL};
     json_t *b;
     struct jcheck k;
     int64_t n = 0;
@@ -161,6 +167,9 @@ read_period(struct req *r, struct period_req *p)
     }
     check_date(&k, b, "starts_on", &p->starts_on);
     check_date(&k, b, "ends_on", &p->ends_on);
+    if (json_object_get(b, "reading_on") &&
+        !json_is_null(json_object_get(b, "reading_on")))
+        check_date(&k, b, "reading_on", &p->reading_on);
     check_window(&k, p);
     if (p->route && (rc = route_point_count(auth_ctx(r)->st, p->route, &n))) {
         jcheck_free(&k);
@@ -179,20 +188,24 @@ post_period(struct req *r)
 {
     struct auth_ctx *a = auth_ctx(r);
     struct period_req p = {0};
-    int64_t id = 0;
-    char target[48];
+    int64_t id = 0, remote_n = 0;
+    char target[48], day[11] = "";
     json_t *out = NULL;
     enum err rc = read_period(r, &p);
     if (rc || (rc = store_tx_begin(a->st)))
         return rc;
     rc = period_create(a->st, p.route, p.month, p.starts_on, p.ends_on,
-                       a->actor, &id);
+                       p.reading_on, a->actor, &id, &remote_n);
     record_target(target, sizeof(target), "reading_period", id);
     if (!rc)
+        period_reading_day(p.reading_on, p.starts_on, p.ends_on, day);
+    if (!rc)
         rc = auth_audit(r, a->st, NULL, "reading_period.open", target,
-                        json_pack("{s:s, s:s, s:s, s:s}", "route", p.route,
-                                  "month", p.month, "starts_on", p.starts_on,
-                                  "ends_on", p.ends_on));
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "route",
+                                  p.route, "month", p.month, "starts_on",
+                                  p.starts_on, "ends_on", p.ends_on,
+                                  "reading_on", day, "remote_readings",
+                                  (json_int_t)remote_n));
     if ((rc = record_tx_end(a->st, rc)))
         return rc;
     rc = period_json(a->st, id, &out);

@@ -22,6 +22,7 @@
 #include "customers/customers.h"
 #include "metering/metering.h"
 #include "metering/metering_int.h"
+#include "metering/remote_api.h"
 #include "store/store.h"
 
 #include <inttypes.h>
@@ -84,7 +85,7 @@ metering_address(struct stmt *s, int col, char *out, size_t cap)
     "  AND r.status = 'flagged'),"                                             \
     " (SELECT COUNT(*) FROM reading_conflicts c JOIN readings r"               \
     "  ON r.id = c.reading_id WHERE r.period_id = p.id"                        \
-    "  AND c.status = 'open')"                                                 \
+    "  AND c.status = 'open'), p.reading_on"                                   \
     " FROM reading_periods p"
 
 /* A PERIOD_SELECT row as JSON with its progress. */
@@ -93,13 +94,15 @@ period_row(struct stmt *s)
 {
     int64_t points = stmt_int(s, 10), read = stmt_int(s, 11),
             est = stmt_int(s, 12), left = points - read - est;
+    char day[11];
+    period_reading_day(stmt_text(s, 15), stmt_text(s, 3), stmt_text(s, 4), day);
     return json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I,"
-        " s:I, s:I, s:I}",
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:I,"
+        " s:I, s:I, s:I, s:I}",
         "id", (json_int_t)stmt_int(s, 0), "route", stmt_text(s, 1), "month",
         stmt_text(s, 2), "starts_on", stmt_text(s, 3), "ends_on",
-        stmt_text(s, 4), "status", stmt_text(s, 5), "opened_at",
-        stmt_text(s, 6), "opened_by", stmt_text(s, 7), "closed_at",
+        stmt_text(s, 4), "reading_on", day, "status", stmt_text(s, 5),
+        "opened_at", stmt_text(s, 6), "opened_by", stmt_text(s, 7), "closed_at",
         stmt_text(s, 8), "closed_by", stmt_text(s, 9), "points",
         (json_int_t)points, "read", (json_int_t)read, "remaining",
         (json_int_t)(left > 0 ? left : 0), "estimated", (json_int_t)est,
@@ -128,10 +131,22 @@ route_point_count(struct store *st, const char *route, int64_t *n)
     return metering_scalar(s, rc, n);
 }
 
+void
+period_reading_day(const char *reading_on, const char *starts_on,
+                   const char *ends_on, char out[11])
+{
+    int64_t from = time_date_days(starts_on), to = time_date_days(ends_on);
+    if (reading_on && time_date_valid(reading_on))
+        metering_copy(out, 11, reading_on);
+    else
+        time_date_from_days(from + (to - from) / 2, out);
+}
+
 enum err
 period_create(struct store *st, const char *route, const char *month,
-              const char *starts_on, const char *ends_on, const char *actor,
-              int64_t *id)
+              const char *starts_on, const char *ends_on,
+              const char *reading_on, const char *actor, int64_t *id,
+              int64_t *remote_n)
 {
     struct stmt *s;
     char now[32];
@@ -149,12 +164,21 @@ period_create(struct store *st, const char *route, const char *month,
                         "あります",
                         route, month);
     time_now_iso(now);
+    char day[11];
+    period_reading_day(reading_on, starts_on, ends_on, day);
     rc = store_query(st, &s,
                      "INSERT INTO reading_periods (route, month, starts_on,"
-                     " ends_on, opened_at, opened_by)"
-                     " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                     "tttttt", route, month, starts_on, ends_on, now, actor);
-    return metering_scalar(s, rc, id);
+                     " ends_on, reading_on, opened_at, opened_by)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                     "ttttttt", route, month, starts_on, ends_on, day, now,
+                     actor);
+    if ((rc = metering_scalar(s, rc, id)))
+        return rc;
+    int64_t filled = 0;
+    rc = remote_period_fill(st, *id, &filled);
+    if (remote_n)
+        *remote_n = filled;
+    return rc;
 }
 
 enum err

@@ -160,17 +160,19 @@ resolve(struct run *r, struct readings_row *row, int64_t *point)
     enum err rc = ERR_OK;
     enum readings_target t = RT_POINT;
     *point = row->point_id;
+    /* the lookup first: found must be read after it has set it (the
+     * order in which arguments are evaluated is unspecified) */
     if (row->number[0]) {
         t = RT_NUMBER;
-        rc = agree(readings_import_point_by_number(r->st, row->number,
-                                                   row->read_on, &found),
-                   found, point, t);
+        rc = readings_import_point_by_number(r->st, row->number, row->read_on,
+                                             &found);
+        rc = agree(rc, found, point, t);
     }
     if (!rc && row->serial[0]) {
         t = RT_SERIAL;
-        rc = agree(readings_import_point_by_serial(r->st, row->serial,
-                                                   row->read_on, &found),
-                   found, point, t);
+        rc = readings_import_point_by_serial(r->st, row->serial, row->read_on,
+                                             &found);
+        rc = agree(rc, found, point, t);
     }
     if (rc && row_error(rc)) {
         readings_import_error(r->im, row->line, t, err_code(rc), err_detail());

@@ -9,14 +9,17 @@
  * Each reading names its tenant by code; the registry (platform store)
  * gives its id and pool_tenant its store. The supply point is the one
  * whose meter carries device_id on the reading date (read_at taken to the
- * JST date), and the reading fills that point's regular reading of the
- * period (reading_record, source "remote"), with the same usage, checks,
- * duplicates and conflicts as a reader's. Sending the same reading again
- * is a duplicate and changes nothing, so ingest may resend after any
- * failure.
+ * JST date). Every reading is kept as the meter's interval reading of
+ * that day; the one nearest the period's reading day (検針日) inside the
+ * open period's window is the point's regular reading (source "remote",
+ * replaced while the period is open as nearer ones arrive), with the same
+ * usage and checks as a reader's (remote_store.c). Sending the same
+ * reading again is a duplicate and changes nothing, so ingest may resend
+ * after any failure.
  *
  * Answer: 200 {"results": [{"index", "tenant", "device_id", "outcome":
- * accepted|flagged|duplicate|conflict|error, "reading": {...}|null,
+ * accepted|flagged|interval|duplicate|conflict|error, "reading":
+ * {...}|null (the period's regular reading of the point),
  * "flags": [...], "error": {"code", "title", "detail"}|null}],
  * "counts": {...}}: one result per reading, in order. A bad reading does
  * not hold back the others.
@@ -46,8 +49,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-#define REMOTE_ACTOR "internal:ingest"
 
 static bool token_set;
 static char token_digest[CRYPTO_DIGEST_HEX];
@@ -249,11 +250,11 @@ item_record(struct store *st, const struct item *it, json_t *res)
     if (!rc)
         rc = remote_point_by_device(st, it->device_id, it->read_on, &point);
     if (!rc) {
-        struct reading_in in = {point,    it->read_on, it->index,   "regular",
-                                "remote", NULL,        REMOTE_ACTOR};
-        rc = reading_record(st, &in, &out);
+        struct remote_reading in = {point, it->device_id, it->read_on,
+                                    it->index, REMOTE_ACTOR};
+        rc = remote_reading_take(st, &in, &out);
     }
-    if (!rc)
+    if (!rc && out.id)
         rc = reading_json(st, out.id, &reading);
     if (rc) {
         char detail[512];
@@ -277,7 +278,7 @@ item_record(struct store *st, const struct item *it, json_t *res)
     }
     json_object_set_new(res, "outcome",
                         json_string(reading_outcome_name(out.outcome)));
-    json_object_set_new(res, "reading", reading);
+    json_object_set_new(res, "reading", reading ? reading : json_null());
     json_object_set_new(res, "flags", flags ? flags : json_array());
     json_object_set_new(res, "error", error);
 }
@@ -287,8 +288,8 @@ item_record(struct store *st, const struct item *it, json_t *res)
 /* ---------------------------------------------------------------------- */
 
 /* The outcomes a reading can have, counted per group and in the answer. */
-static const char *const outcomes[] = {"accepted", "flagged", "duplicate",
-                                       "conflict", "error",   NULL};
+static const char *const outcomes[] = {
+    "accepted", "flagged", "interval", "duplicate", "conflict", "error", NULL};
 
 /* ---------------------------------------------------------------------- */
 /* The route                                                              */

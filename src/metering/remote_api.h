@@ -54,4 +54,42 @@ enum err remote_internal_auth(struct req *r);
 enum err remote_point_by_device(struct store *st, const char *device_id,
                                 const char *read_on, int64_t *point);
 
+/* Who enters remote readings (readings.entered_by, audit actor). */
+#define REMOTE_ACTOR "internal:ingest"
+
+/* One index a device reported (strings borrow from the caller). */
+struct remote_reading {
+    int64_t point;         /* remote_point_by_device() */
+    const char *device_id; /* the reporting device */
+    const char *read_on;   /* "YYYY-MM-DD" (JST) */
+    int64_t index;         /* tenths of a m³ */
+    const char *actor;
+};
+
+/*
+ * Take a device's index inside the caller's transaction (see the top of
+ * remote_store.c): kept as the meter's interval reading of its day, and
+ * made the open period's regular reading when it is the nearest to the
+ * reading day so far. out->outcome: ACCEPTED/FLAGGED (the regular reading
+ * is now this one: out->id), INTERVAL (kept; out->id is the period's
+ * regular reading or 0), DUPLICATE (the day already holds this index or a
+ * higher one), CONFLICT (a person's regular reading of the same day says
+ * otherwise). Errors as reading_record and reading_correct.
+ */
+struct reading_out;
+enum err remote_reading_take(struct store *st, const struct remote_reading *in,
+                             struct reading_out *out);
+
+/* The interval reading of meter_id on read_on: *index -1 when none. */
+enum err remote_interval_of(struct store *st, int64_t meter_id,
+                            const char *read_on, int64_t *index);
+
+/*
+ * A period just opened: each remote meter of its route with interval
+ * readings inside the window gets its regular reading (the nearest to the
+ * reading day). One that does not add up is skipped (logged) and stays an
+ * interval. *count: readings made.
+ */
+enum err remote_period_fill(struct store *st, int64_t period, int64_t *count);
+
 #endif

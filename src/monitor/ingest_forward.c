@@ -28,12 +28,13 @@
  *        again cannot help, and waiting would hold back every device
  *        behind it, so the message is set aside in ingest.db's
  *        dead_letters with the error (counted in /metrics) and the
- *        cursor moves on. Two of them the office can still cure — no
- *        open period for the reading's month yet
- *        (metering.period_not_found), no meter carrying the device id in
- *        the ledger yet (metering.no_meter) — so those readings are
- *        parked instead: sent again every --park-retry seconds while the
- *        forwarder is idle, for --park-days, then dead.
+ *        cursor moves on. One of them the office can still cure — no
+ *        meter carrying the device id in the ledger yet
+ *        (metering.no_meter; metering.period_not_found from an older
+ *        serve) — so those readings are parked instead: sent again every
+ *        --park-retry seconds while the forwarder is idle, for
+ *        --park-days, then dead. (serve keeps a reading without an open
+ *        period as an interval reading: outcome "interval", done.)
  * A failure of the whole request (serve down, timeout, 401 token, 404
  * endpoint off, any non-200) is transient: retried with exponential
  * backoff (100 ms doubling, ±25 % jitter, capped at --retry-max) for as
@@ -533,8 +534,8 @@ due_add(const struct parked *p, void *arg)
 static void
 parked_round(void)
 {
-    static const char *const done[] = {"accepted", "flagged", "duplicate",
-                                       "conflict", NULL};
+    static const char *const done[] = {"accepted",  "flagged",  "interval",
+                                       "duplicate", "conflict", NULL};
     static int64_t next_check;
     int64_t now = (int64_t)time(NULL);
     struct due d = {json_array(), NULL, 0};
@@ -582,8 +583,8 @@ out:
 static bool
 round_run(void)
 {
-    static const char *const reading_done[] = {"accepted", "flagged",
-                                               "duplicate", "conflict", NULL};
+    static const char *const reading_done[] = {
+        "accepted", "flagged", "interval", "duplicate", "conflict", NULL};
     static const char *const event_done[] = {"stored", "duplicate", NULL};
     struct chunk c;
     struct dead *dead = NULL;

@@ -107,6 +107,8 @@ const struct meter_event meter_events[] = {
     {"gas_remaining_low", "残ガス警報", SEVERITY_INFO, false},
     {"supply_switched", "容器切替（切換情報）", SEVERITY_INFO, false},
     {"restored", "復帰", SEVERITY_INFO, false},
+    /* a remote command (code "cmd-<id>") the meter could not carry out */
+    {"command_failed", "遠隔操作不能", SEVERITY_WARNING, false},
     {NULL, NULL, SEVERITY_INFO, false},
 };
 

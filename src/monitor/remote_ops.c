@@ -14,9 +14,11 @@
  * without an approved operation: the device would shut off and its event
  * would find nothing to confirm — logged, and never silent.
  */
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "monitor/devices.h"
 #include "monitor/events.h"
 #include "monitor/remote_ops.h"
 #include "store/pool.h"
@@ -29,6 +31,16 @@
 
 #define ACTOR_INGEST "internal:ingest"
 #define ACTOR_SYSTEM "system"
+
+static int64_t ttl_s = REMOTE_OP_TTL_S;
+
+void
+remote_op_configure(int64_t ttl)
+{
+    ttl_s = ttl >= REMOTE_OP_TTL_MIN && ttl <= REMOTE_OP_TTL_MAX
+                ? ttl
+                : REMOTE_OP_TTL_S;
+}
 
 /* ---------------------------------------------------------------------- */
 /* The cap                                                                */
@@ -153,7 +165,7 @@ remote_op_request(struct store *st, int64_t cap, const struct remote_op_in *in,
                    " requested_by, requested_at, requested_s, expires_s)"
                    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
                    "tttitii", in->device_id, in->action, in->reason,
-                   in->requested_by, ts, now, now + REMOTE_OP_TTL_S);
+                   in->requested_by, ts, now, now + ttl_s);
     if (!rc)
         *id = store_last_id(st);
     return rc;
@@ -227,7 +239,7 @@ queue_command(struct store *platform, int64_t tenant_id, const struct op_row *o,
                             " device_id, action, issued_at, expires_s)"
                             " VALUES ($1, $2, $3, $4, $5, $6)",
                             "iittti", tenant_id, o->id, o->device_id, o->action,
-                            ts, now + REMOTE_OP_TTL_S);
+                            ts, now + ttl_s);
     if (!rc)
         *command_id = store_last_id(platform);
     return rc;
@@ -252,8 +264,7 @@ remote_op_approve(struct store *st, struct store *platform, int64_t tenant_id,
                    "UPDATE remote_operations SET status = 'approved',"
                    " decided_by = $1, decided_at = $2, approved_s = $3,"
                    " expires_s = $4, command_id = $5 WHERE id = $6",
-                   "itiiii", approver, ts, now, now + REMOTE_OP_TTL_S,
-                   *command_id, id);
+                   "itiiii", approver, ts, now, now + ttl_s, *command_id, id);
     if (rc)
         remote_op_unqueue(platform, *command_id);
     return rc;
@@ -293,7 +304,7 @@ remote_op_reject(struct store *st, int64_t id, int64_t user, int64_t now)
 #define OP_COLS                                                                \
     "id, device_id, action, reason, status, requested_by, requested_at,"       \
     " expires_s, decided_by, decided_at, command_id, sent_at, sent_via,"       \
-    " confirmed_at, confirm_event_id"
+    " confirmed_at, confirm_event_id, failed_at, failure"
 
 static json_t *
 opt_int(struct stmt *s, int col)
@@ -306,7 +317,7 @@ op_json(struct stmt *s)
 {
     return json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:s?, s:o, s:s?, s:s?,"
-        " s:s?, s:o}",
+        " s:s?, s:o, s:s?, s:s?}",
         "id", (json_int_t)stmt_int(s, 0), "device_id", stmt_text(s, 1),
         "action", stmt_text(s, 2), "reason", stmt_text(s, 3), "status",
         stmt_text(s, 4), "requested_by", (json_int_t)stmt_int(s, 5),
@@ -314,7 +325,8 @@ op_json(struct stmt *s)
         (json_int_t)stmt_int(s, 7), "decided_by", opt_int(s, 8), "decided_at",
         stmt_text(s, 9), "command_id", opt_int(s, 10), "sent_at",
         stmt_text(s, 11), "sent_via", stmt_text(s, 12), "confirmed_at",
-        stmt_text(s, 13), "confirm_event_id", opt_int(s, 14));
+        stmt_text(s, 13), "confirm_event_id", opt_int(s, 14), "failed_at",
+        stmt_text(s, 15), "failure", stmt_text(s, 16));
 }
 
 enum err
@@ -357,13 +369,21 @@ remote_op_list(struct store *st, const char *status, int limit, json_t **out)
 /* Sync with the outbox, expiry, confirmation                             */
 /* ---------------------------------------------------------------------- */
 
+/* An audit entry for operation id; without a request (the sweeper) it
+ * goes straight into the tenant's log, inside the caller's transaction. */
 static enum err
 audit_op(struct req *r, struct store *st, const char *actor, const char *action,
          int64_t id, json_t *detail)
 {
     char target[48];
     snprintf(target, sizeof(target), "remote_op:%" PRId64, id);
-    return auth_audit(r, st, actor, action, target, detail);
+    if (r)
+        return auth_audit(r, st, actor, action, target, detail);
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(detail);
+    enum err rc = audit_record(st, actor, action, target, text);
+    free(text);
+    return rc;
 }
 
 /* The outbox row of command_id: its status, sent_at and sent_via. */
@@ -456,11 +476,55 @@ sync_expired(struct store *st, struct store *platform, struct req *r,
     return rc;
 }
 
+/* Approved operations whose device was retired before delivery fail
+ * (their command is cancelled: no meter will take it). */
+static enum err
+sync_retired(struct store *st, struct store *platform, int64_t tenant_id,
+             struct req *r)
+{
+    struct stmt *s;
+    bool row;
+    int64_t ids[64], cmds[64];
+    char devs[64][72], ts[32];
+    size_t n = 0;
+    enum err rc = store_query(st, &s,
+                              "SELECT id, coalesce(command_id, 0), device_id"
+                              " FROM remote_operations"
+                              " WHERE status = 'approved' LIMIT 64",
+                              "");
+    while (!rc && !(rc = stmt_step(s, &row)) && row && n < 64) {
+        ids[n] = stmt_int(s, 0);
+        cmds[n] = stmt_int(s, 1);
+        snprintf(devs[n++], 72, "%s", stmt_text(s, 2));
+    }
+    stmt_done(s);
+    time_now_iso(ts);
+    for (size_t i = 0; !rc && i < n; i++) {
+        struct device d;
+        enum err g = device_get(platform, tenant_id, devs[i], &d);
+        if (g == ERR_OK && d.active)
+            continue;
+        if (g != ERR_OK && g != ERR_DEVICE_NOT_FOUND)
+            return g;
+        if (cmds[i])
+            remote_op_unqueue(platform, cmds[i]);
+        rc = store_run(st,
+                       "UPDATE remote_operations SET status = 'failed',"
+                       " failed_at = $1, failure = 'device_retired'"
+                       " WHERE id = $2 AND status = 'approved'",
+                       "ti", ts, ids[i]);
+        if (!rc)
+            rc = audit_op(r, st, ACTOR_SYSTEM, "remote_op.fail", ids[i],
+                          json_pack("{s:s, s:s}", "device_id", devs[i],
+                                    "failure", "device_retired"));
+    }
+    return rc;
+}
+
 enum err
 remote_op_sync(struct store *st, struct store *platform, int64_t tenant_id,
                struct req *r)
 {
-    (void)tenant_id;
     enum err rc = store_tx_begin(st);
     if (rc)
         return rc;
@@ -468,13 +532,16 @@ remote_op_sync(struct store *st, struct store *platform, int64_t tenant_id,
     if (!rc)
         rc = sync_expired(st, platform, r, auth_now());
     if (!rc)
+        rc = sync_retired(st, platform, tenant_id, r);
+    if (!rc)
         rc = store_tx_commit(st);
     if (rc)
         store_tx_rollback(st);
     return rc;
 }
 
-/* The outbox row of a confirmed operation is done (platform store). */
+/* The outbox row of a confirmed or failed operation is done (platform
+ * store): the meter has answered. */
 static enum err
 remote_op_outbox_done(int64_t command_id)
 {
@@ -491,7 +558,8 @@ remote_op_outbox_done(int64_t command_id)
 }
 
 /* The operation a confirming event is for: the command its code names
- * ("cmd-17"), else the device's oldest approved or sent one of action. */
+ * ("cmd-17"), else the device's oldest approved or sent one of action
+ * (NULL: of any action). */
 static enum err
 confirm_target(struct store *st, const struct device_event_in *ev,
                const char *action, int64_t *id, int64_t *cmd)
@@ -504,7 +572,7 @@ confirm_target(struct store *st, const struct device_event_in *ev,
     enum err rc = store_query(st, &s,
                               "SELECT id, coalesce(command_id, 0)"
                               " FROM remote_operations WHERE device_id = $1"
-                              " AND action = $2 AND status IN"
+                              " AND ($2 IS NULL OR action = $2) AND status IN"
                               " ('approved', 'sent') AND ($3 = 0 OR"
                               " command_id = $3) ORDER BY id LIMIT 1",
                               "tti", ev->device_id, action, named);
@@ -517,10 +585,69 @@ confirm_target(struct store *st, const struct device_event_in *ev,
     return rc;
 }
 
+/* Before the meter's answer is recorded: an operation still "approved"
+ * whose command ingest has sent becomes sent first (the answer can come
+ * before a sweep), so its history always reads approve → sent → answer. */
+static enum err
+sent_first(struct store *st, struct req *r, int64_t id, int64_t cmd)
+{
+    struct store *platform;
+    char at[32], via[8];
+    if (!cmd || pool_platform(&platform) != ERR_OK ||
+        !outbox_sent(platform, cmd, at, via))
+        return ERR_OK;
+    enum err rc = store_run(st,
+                            "UPDATE remote_operations SET status = 'sent',"
+                            " sent_at = $1, sent_via = $2"
+                            " WHERE id = $3 AND status = 'approved'",
+                            "tti", at, via, id);
+    if (!rc && store_changes(st))
+        rc = audit_op(r, st, ACTOR_INGEST, "remote_op.sent", id,
+                      json_pack("{s:I, s:s, s:s}", "command", (json_int_t)cmd,
+                                "sent_at", at, "via", via));
+    return rc;
+}
+
+/* The meter could not carry out the command its event names: failed. */
+static enum err
+remote_op_fail(struct store *st, const struct device_event_in *ev,
+               int64_t event_id, struct req *r)
+{
+    int64_t id, cmd = 0;
+    char ts[32];
+    enum err rc = confirm_target(st, ev, NULL, &id, &cmd);
+    if (rc || !id) {
+        if (!rc)
+            log_msg(LOG_INFO, "remote_op.unmatched",
+                    "%s reported command_failed with no operation in flight",
+                    ev->device_id);
+        return rc;
+    }
+    if ((rc = sent_first(st, r, id, cmd)))
+        return rc;
+    time_now_iso(ts);
+    rc = store_run(st,
+                   "UPDATE remote_operations SET status = 'failed',"
+                   " failed_at = $1, failure = 'device_reported',"
+                   " confirm_event_id = $2 WHERE id = $3",
+                   "tii", ts, event_id, id);
+    if (!rc)
+        rc = audit_op(r, st, ACTOR_INGEST, "remote_op.fail", id,
+                      json_pack("{s:s, s:s, s:I, s:I, s:s}", "device_id",
+                                ev->device_id, "event", ev->kind, "event_id",
+                                (json_int_t)event_id, "command",
+                                (json_int_t)cmd, "failure", "device_reported"));
+    if (!rc && cmd)
+        rc = remote_op_outbox_done(cmd);
+    return rc;
+}
+
 enum err
 remote_op_confirm(struct store *st, const struct device_event_in *ev,
                   int64_t event_id, struct req *r)
 {
+    if (ev->device_id && !strcmp(ev->kind, "command_failed"))
+        return remote_op_fail(st, ev, event_id, r);
     const char *action = !strcmp(ev->kind, "shutoff_remote") ? "shutoff"
                          : !strcmp(ev->kind, "restored")     ? "restore"
                                                              : NULL;
@@ -536,6 +663,8 @@ remote_op_confirm(struct store *st, const struct device_event_in *ev,
                     ev->device_id);
         return rc;
     }
+    if ((rc = sent_first(st, r, id, cmd)))
+        return rc;
     time_now_iso(ts);
     rc = store_run(st,
                    "UPDATE remote_operations SET status = 'confirmed',"

@@ -9,7 +9,9 @@
  *   sent ──the meter's shutoff_remote / restored event──▶ confirmed
  *
  *   requested ──reject──▶ rejected;  requested, approved or sent past
- *   expires_s ──▶ expired;  the device retired before delivery ──▶ failed
+ *   expires_s ──▶ expired;  approved or sent, and the meter reports it
+ *   could not (a command_failed event) or the device was retired before
+ *   delivery ──▶ failed
  *
  * Dual control: the request and the approval both need devices.operate
  * and a fresh one-time code (step-up); the approver must be another user
@@ -32,9 +34,14 @@
  * --mqtt, publishes it at once on pl/v1/<device>/command; it then marks
  * the row sent. serve records "sent" in the tenant's operation when it
  * next looks (remote_op_sync), and "confirmed" when the forwarded event
- * arrives (remote_op_confirm). Each step is an audit entry in the
- * tenant's log: remote_op.request, .approve, .reject, .sent, .confirm,
- * .expire, .fail; the cap's changes as remote_op.cap.
+ * arrives (remote_op_confirm), "failed" when the meter's
+ * command_failed event does. "Sent", "expired" and "failed" (device
+ * retired) do not wait for someone to look: serve's sweeper
+ * (remote_ops_sweep.c) brings every tenant with an operation in flight up
+ * to date every REMOTE_OP_SWEEP_MS, and every read does too. Each step is
+ * an audit entry in the tenant's log: remote_op.request, .approve,
+ * .reject, .sent, .confirm, .expire, .fail; the cap's changes as
+ * remote_op.cap.
  */
 #ifndef PL_MONITOR_REMOTE_OPS_H
 #define PL_MONITOR_REMOTE_OPS_H
@@ -53,6 +60,9 @@ struct device_event_in;
 #define REMOTE_OP_CAP_DEFAULT 5    /* shutoffs per tenant per hour */
 #define REMOTE_OP_CAP_MAX     1000 /* what the CLI accepts */
 #define REMOTE_OP_TTL_S       3600 /* to approve; then to confirm */
+#define REMOTE_OP_TTL_MIN     10   /* what serve --remote-op-ttl accepts */
+#define REMOTE_OP_TTL_MAX     86400
+#define REMOTE_OP_SWEEP_MS    2000 /* the sweeper's period */
 #define REMOTE_OP_REASON_MAX  200  /* characters */
 #define REMOTE_OP_LIST_MAX    200
 
@@ -66,6 +76,10 @@ struct remote_op_in {
 };
 
 /* ---- serve: remote_ops.c ------------------------------------------- */
+
+/* The time to approve, then to confirm (serve --remote-op-ttl; default
+ * REMOTE_OP_TTL_S). Call before serving. */
+void remote_op_configure(int64_t ttl_s);
 
 /* The tenant's shutoff cap per hour (the default when none is set). */
 enum err remote_op_cap_get(struct store *platform, int64_t tenant_id,
@@ -102,10 +116,11 @@ enum err remote_op_reject(struct store *st, int64_t id, int64_t user,
 void remote_op_unqueue(struct store *platform, int64_t command_id);
 
 /*
- * Bring the tenant's operations up to date with the outbox and the clock
- * (its own transaction): approved ones ingest has sent become sent,
- * overdue ones expire (their command is cancelled). Audited, actor
- * "internal:ingest" or "system", on request r.
+ * Bring the tenant's operations up to date with the outbox, the registry
+ * and the clock (its own transaction): approved ones ingest has sent
+ * become sent, overdue ones expire (their command is cancelled), approved
+ * ones whose device was retired fail. Audited, actor "internal:ingest" or
+ * "system", on request r (NULL: the sweeper, no request).
  */
 enum err remote_op_sync(struct store *st, struct store *platform,
                         int64_t tenant_id, struct req *r);
@@ -119,11 +134,23 @@ enum err remote_op_list(struct store *st, const char *status, int limit,
  * A meter event stored in serve (events_api.c, inside its transaction):
  * shutoff_remote or restored confirms the device's oldest sent (or
  * approved) operation of that action — the one whose command id the
- * event's code names ("cmd-17") when it does. Audited
- * (remote_op.confirm). Other events: nothing.
+ * event's code names ("cmd-17") when it does (remote_op.confirm);
+ * command_failed fails the operation its code names, else the device's
+ * oldest one in flight (remote_op.fail). Other events: nothing.
  */
 enum err remote_op_confirm(struct store *st, const struct device_event_in *ev,
                            int64_t event_id, struct req *r);
+
+/* ---- serve: remote_ops_sweep.c -------------------------------------- */
+
+/* Start / stop serve's sweeper thread (remote_op_sync for every tenant
+ * with an operation in flight, every REMOTE_OP_SWEEP_MS; every tenant at
+ * start). */
+enum err remote_op_sweeper_start(void);
+void remote_op_sweeper_stop(void);
+/* A request was stored for tenant_id: the sweeper watches it until it
+ * has nothing left to decide. */
+void remote_op_watch(int64_t tenant_id);
 
 /* ---- ingest: remote_deliver.c -------------------------------------- */
 

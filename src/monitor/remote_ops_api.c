@@ -15,7 +15,8 @@
  *
  * There is deliberately no route that writes the cap. Every route is for
  * the tenant's own people (never a support grant; step-up also refuses
- * API tokens). Reads bring states up to date first (remote_op_sync).
+ * API tokens). Reads bring states up to date first (remote_op_sync), as
+ * serve's sweeper does every REMOTE_OP_SWEEP_MS (remote_ops_sweep.c).
  */
 #include "auth/auth.h"
 #include "http/http.h"
@@ -113,6 +114,8 @@ request_op(struct req *r, const char *action)
         if (rc)
             store_tx_rollback(a->st);
     }
+    if (!rc) /* the sweeper expires it if nobody decides */
+        remote_op_watch(a->tenant.id);
     return rc ? rc : respond_op(r, 202, id);
 }
 

@@ -7,7 +7,7 @@
  * deadlines (expires_s: first to approve, then to confirm), the *_at
  * columns UTC ISO text for people. command_id is the outbox row in the
  * platform store once approved; confirm_event_id the device_events row
- * that confirmed it.
+ * that confirmed it (or reported that it failed: failed_at, failure).
  *
  * Platform store:
  *   remote_op_caps    the operator's shutoff cap per tenant (absent: the
@@ -47,6 +47,11 @@ const struct migration remote_ops_tenant_migrations[] = {
      " ON remote_operations (device_id, status);"
      "CREATE INDEX remote_operations_window"
      " ON remote_operations (action, requested_s);"},
+    /* why an operation failed: the meter said so (device_reported) or
+     * its device was retired before delivery (device_retired) */
+    {"remote_ops", 2,
+     "ALTER TABLE remote_operations ADD COLUMN failed_at TEXT;"
+     "ALTER TABLE remote_operations ADD COLUMN failure TEXT;"},
     {NULL, 0, NULL},
 };
 

@@ -28,6 +28,20 @@
  * left for the next day (the device keeps its messages: the next batch
  * carries them too). With --mqtt the batches are published on
  * pl/v1/<id>/batch instead (QoS 1), in the same envelope.
+ *
+ * Remote operations (遠隔遮断・復帰): a smart meter carries out the
+ * commands ingest hands it — in the answer to a batch over HTTP
+ * ("commands"), on pl/v1/<id>/command with --mqtt — as a meter does: it
+ * checks the signature under its own key, the deadline (expires_s) and
+ * that it has not carried that command out before (the highest id done
+ * and whether its valve is shut are kept in --keys), then
+ *   shutoff  shuts its valve (no use until restored; no restore of its
+ *            own the next day) and reports shutoff_remote,
+ *   restore  opens it and reports restored; a meter that is not shut
+ *            reports command_failed,
+ * each at once in a batch of its own, its code naming the command
+ * ("cmd-17"), so the operation goes sent → confirmed (or failed) in
+ * serve. A command it cannot trust is ignored (logged).
  */
 #include "audit/audit.h"
 #include "auth/devkey.h"
@@ -47,6 +61,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <mosquitto.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +114,16 @@ struct simdev {
     int64_t seq;
     int64_t index_tenths, litres_frac; /* meter counter */
     int64_t mean_month_l;
+    int64_t last_cmd; /* the highest command id carried out */
     bool shut, heater_error;
+    bool remote_shut; /* shut by a remote command: only one restores it */
+};
+
+/* Commands heard on MQTT, waiting for the main thread (JSON texts). */
+struct cmdq {
+    pthread_mutex_t mu;
+    char **text;
+    size_t n;
 };
 
 struct sim {
@@ -109,7 +133,9 @@ struct sim {
     uint64_t rng;
     CURL *curl;
     struct mosquitto *mq;
-    int64_t posted, failed, messages;
+    struct cmdq q;
+    char day[11]; /* the simulated day being run */
+    int64_t posted, failed, messages, commands;
 };
 
 static uint64_t
@@ -181,6 +207,8 @@ key_for(struct sim *s, struct simdev *v, json_t *keys, struct store *platform,
     if (k &&
         devkey_from_hex(json_string_value(json_object_get(k, "key")), v->key)) {
         v->seq = json_integer_value(json_object_get(k, "seq"));
+        v->last_cmd = json_integer_value(json_object_get(k, "cmd"));
+        v->remote_shut = json_is_true(json_object_get(k, "remote_shut"));
         return ERR_OK;
     }
     struct device_in in = {v->id, v->kind, 0, 0, "pilotlight simulate"};
@@ -204,8 +232,10 @@ keys_save(const struct sim *s, const char *path)
     for (size_t i = 0; i < s->n; i++) {
         devkey_hex(s->d[i].key, hex);
         json_object_set_new(all, s->d[i].id,
-                            json_pack("{s:s, s:I}", "key", hex, "seq",
-                                      (json_int_t)s->d[i].seq));
+                            json_pack("{s:s, s:I, s:I, s:b}", "key", hex, "seq",
+                                      (json_int_t)s->d[i].seq, "cmd",
+                                      (json_int_t)s->d[i].last_cmd,
+                                      "remote_shut", s->d[i].remote_shut));
     }
     devkey_wipe(hex, sizeof(hex));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -258,7 +288,7 @@ meter_day(struct sim *s, struct simdev *v, int month, const char *day,
     char at[40], rest[160];
     int64_t use_l = v->mean_month_l * metering_season_percent(month) / 100 / 30;
     use_l = use_l * (85 + (int64_t)(rnd(s) % 31)) / 100; /* ±15 % */
-    if (v->shut)
+    if (v->shut || v->remote_shut)
         use_l = 0;
     v->litres_frac += use_l;
     v->index_tenths += v->litres_frac / 100; /* tenths of a m³ = 100 L */
@@ -269,7 +299,8 @@ meter_day(struct sim *s, struct simdev *v, int month, const char *day,
              v->index_tenths / 10 % 100000000, v->index_tenths % 10);
     msg(b, v, at, rest);
     snprintf(at, sizeof(at), "%sT12:%02d:00+09:00", day, (int)(rnd(s) % 60));
-    const char *ev = v->shut           ? "restored"
+    const char *ev = v->remote_shut    ? NULL
+                     : v->shut         ? "restored"
                      : chance(s, 1500) ? "shutoff_total_flow"
                      : chance(s, 400)  ? "leak_warning"
                      : chance(s, 600)  ? "battery_low"
@@ -311,17 +342,20 @@ heater_day(struct sim *s, struct simdev *v, const char *day, struct buf *b)
 /* Sending                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* curl's write callback: the answer into a struct buf (capped). */
 static size_t
-discard(char *p, size_t size, size_t n, void *arg)
+collect(char *p, size_t size, size_t n, void *arg)
 {
-    (void)p;
-    (void)arg;
+    struct buf *b = arg;
+    (void)buf_append(b, p, size * n); /* past b->max: the rest is dropped */
     return size * n;
 }
 
-/* Post body as v over HTTP, signed anew for each try; true on a 200. */
+/* Post body as v over HTTP, signed anew for each try; true on a 200, with
+ * the answer in ans. */
 static bool
-post_http(struct sim *s, const struct simdev *v, const struct buf *body)
+post_http(struct sim *s, const struct simdev *v, const struct buf *body,
+          struct buf *ans)
 {
     char url[600], ts[24], sig[DEVKEY_SIG_HEX], h[3][120];
     snprintf(url, sizeof(url), "%s/v1/batches", s->o->ingest);
@@ -337,11 +371,13 @@ post_http(struct sim *s, const struct simdev *v, const struct buf *body)
         for (int i = 0; i < 3; i++)
             l = curl_slist_append(l, h[i]);
         l = curl_slist_append(l, "Expect:");
+        buf_reset(ans);
         curl_easy_setopt(s->curl, CURLOPT_URL, url);
         curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, l);
         curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body->data);
         curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
-        curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, ans);
         curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, 10L);
         if (curl_easy_perform(s->curl) == CURLE_OK)
             curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -372,6 +408,24 @@ post_mqtt(struct sim *s, const struct simdev *v, const struct buf *body)
     return rc == MOSQ_ERR_SUCCESS;
 }
 
+static void commands_run(struct sim *s, struct simdev *v, const char *text);
+
+/* Send the batch b as v (HTTP or MQTT); count it. Commands in an HTTP
+ * answer are carried out at once. */
+static void
+batch_send(struct sim *s, struct simdev *v, int64_t seq0, struct buf *b)
+{
+    struct buf ans;
+    buf_init(&ans, 1u << 20);
+    bool ok = s->mq ? post_mqtt(s, v, b) : post_http(s, v, b, &ans);
+    s->posted += ok;
+    s->failed += !ok;
+    s->messages += ok ? v->seq - seq0 : 0;
+    if (ok && ans.len)
+        commands_run(s, v, ans.data);
+    buf_free(&ans);
+}
+
 static void
 device_day(struct sim *s, struct simdev *v, int month, const char *day)
 {
@@ -384,11 +438,173 @@ device_day(struct sim *s, struct simdev *v, int month, const char *day)
     else
         heater_day(s, v, day, &b);
     buf_puts(&b, "]}");
-    bool ok = s->mq ? post_mqtt(s, v, &b) : post_http(s, v, &b);
-    s->posted += ok;
-    s->failed += !ok;
-    s->messages += ok ? v->seq - seq0 : 0;
+    batch_send(s, v, seq0, &b);
     buf_free(&b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Remote commands                                                        */
+/* ---------------------------------------------------------------------- */
+
+static struct simdev *
+device_find(struct sim *s, const char *id)
+{
+    for (size_t i = 0; id && i < s->n; i++)
+        if (!strcmp(s->d[i].id, id))
+            return &s->d[i];
+    return NULL;
+}
+
+/* Whether command c is for v, signed with v's key and still valid. */
+static bool
+command_trusted(const struct simdev *v, const json_t *c, int64_t id)
+{
+    char line[200];
+    const char *dev = json_string_value(json_object_get(c, "device_id"));
+    const char *action = json_string_value(json_object_get(c, "action"));
+    const char *ts = json_string_value(json_object_get(c, "ts"));
+    const char *sig = json_string_value(json_object_get(c, "sig"));
+    int64_t expires = json_integer_value(json_object_get(c, "expires_s"));
+    if (!dev || !action || !ts || !sig || strcmp(dev, v->id) || id <= 0 ||
+        expires <= (int64_t)time(NULL))
+        return false;
+    int n = snprintf(line, sizeof(line), "%" PRId64 "\n%s\n%s\n%" PRId64, id,
+                     dev, action, expires);
+    return n > 0 && (size_t)n < sizeof(line) &&
+           devkey_verify(v->key, ts, line, (size_t)n, sig, NULL);
+}
+
+/* Report event (code cmd-<id>) at once, in a batch of its own. */
+static void
+command_report(struct sim *s, struct simdev *v, int64_t id, const char *event)
+{
+    char at[40], rest[120], now[32];
+    struct buf b;
+    int64_t seq0 = v->seq;
+    time_now_iso(now); /* UTC; the time of day goes on the simulated day */
+    snprintf(at, sizeof(at), "%sT%.8sZ", s->day, now + 11);
+    snprintf(rest, sizeof(rest),
+             "\"kind\":\"event\",\"event\":\"%s\",\"code\":\"cmd-%" PRId64 "\"",
+             event, id);
+    buf_init(&b, 4096);
+    buf_printf(&b, "{\"device_id\":\"%s\",\"messages\":[", v->id);
+    msg(&b, v, at, rest);
+    buf_puts(&b, "]}");
+    batch_send(s, v, seq0, &b);
+    buf_free(&b);
+}
+
+/* Carry out one command as meter v would. */
+static void
+command_one(struct sim *s, struct simdev *v, const json_t *c)
+{
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    const char *action = json_string_value(json_object_get(c, "action"));
+    const char *event = NULL;
+    if (v->kind != DEVICE_SMART_METER || !command_trusted(v, c, id)) {
+        log_msg(LOG_WARN, "simulate.command_refused",
+                "%s: command %" PRId64 " is not signed for it, or expired",
+                v->id, id);
+        return;
+    }
+    if (id <= v->last_cmd) /* carried out already (a resend) */
+        return;
+    v->last_cmd = id;
+    if (!strcmp(action, "shutoff")) {
+        v->remote_shut = true;
+        event = "shutoff_remote";
+    } else if (!strcmp(action, "restore") && (v->remote_shut || v->shut)) {
+        v->remote_shut = v->shut = false;
+        event = "restored";
+    } else {
+        event = "command_failed"; /* nothing to restore, or unknown */
+    }
+    s->commands++;
+    printf("%s  command %" PRId64 " %s → %s\n", v->id, id, action, event);
+    fflush(stdout);
+    command_report(s, v, id, event);
+}
+
+/* The commands in text (a batch answer {"commands": [...]} or one command
+ * from MQTT) for v, or for the device each names when v is NULL. */
+static void
+commands_run(struct sim *s, struct simdev *v, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL), *c;
+    json_t *list = json_object_get(j, "commands");
+    size_t i;
+    if (!list && json_object_get(j, "action")) {
+        struct simdev *to =
+            v ? v
+              : device_find(s,
+                            json_string_value(json_object_get(j, "device_id")));
+        if (to)
+            command_one(s, to, j);
+    }
+    json_array_foreach(list, i, c)
+    {
+        if (v)
+            command_one(s, v, c);
+    }
+    json_decref(j);
+}
+
+/* MQTT: a command for one of ours arrived (libmosquitto's thread): queue
+ * it for the main thread, which owns the devices. */
+static void
+on_command(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
+{
+    struct sim *s = arg;
+    (void)m;
+    if (msg->payloadlen <= 0 || msg->payloadlen > 4096)
+        return;
+    char *text = xmalloc((size_t)msg->payloadlen + 1);
+    memcpy(text, msg->payload, (size_t)msg->payloadlen);
+    text[msg->payloadlen] = '\0';
+    pthread_mutex_lock(&s->q.mu);
+    s->q.text = xrealloc(s->q.text, (s->q.n + 1) * sizeof(*s->q.text));
+    s->q.text[s->q.n++] = text;
+    pthread_mutex_unlock(&s->q.mu);
+}
+
+static void
+on_connect(struct mosquitto *m, void *arg, int rc)
+{
+    (void)arg;
+    if (rc == 0) /* again after every reconnect */
+        mosquitto_subscribe(m, NULL, "pl/v1/+/command", 1);
+}
+
+/* Carry out the commands MQTT brought since the last call. */
+static void
+commands_drain(struct sim *s)
+{
+    char **text;
+    size_t n;
+    pthread_mutex_lock(&s->q.mu);
+    text = s->q.text;
+    n = s->q.n;
+    s->q.text = NULL;
+    s->q.n = 0;
+    pthread_mutex_unlock(&s->q.mu);
+    for (size_t i = 0; i < n; i++) {
+        commands_run(s, NULL, text[i]);
+        free(text[i]);
+    }
+    free(text);
+}
+
+/* Wait us microseconds, carrying out MQTT commands as they come. */
+static void
+pause_for(struct sim *s, useconds_t us)
+{
+    do {
+        useconds_t step = us > 50000 ? 50000 : us;
+        commands_drain(s);
+        usleep(step);
+        us -= step;
+    } while (us > 0);
+    commands_drain(s);
 }
 
 static enum err
@@ -400,7 +616,11 @@ mqtt_connect(struct sim *s)
         return err_fail(ERR_CONFIG, "--mqtt %s: give HOST:PORT", s->o->mqtt);
     snprintf(host, sizeof(host), "%.*s", (int)(colon - s->o->mqtt), s->o->mqtt);
     mosquitto_lib_init();
-    s->mq = mosquitto_new(NULL, true, NULL);
+    s->mq = mosquitto_new(NULL, true, s);
+    if (s->mq) {
+        mosquitto_connect_callback_set(s->mq, on_connect);
+        mosquitto_message_callback_set(s->mq, on_command);
+    }
     if (!s->mq ||
         mosquitto_connect(s->mq, host, (int)strtol(colon + 1, NULL, 10), 30) !=
             MOSQ_ERR_SUCCESS ||
@@ -424,16 +644,17 @@ run(struct sim *s, const char *keys_path)
     useconds_t pause = (useconds_t)(86400LL * 1000000LL / s->o->speed);
     for (long long k = 0; !s->o->days || k < s->o->days; k++) {
         time_date_from_days(d0 + k, day);
+        snprintf(s->day, sizeof(s->day), "%s", day);
         int month = (int)strtol(day + 5, NULL, 10);
         for (size_t i = 0; i < s->n; i++)
             device_day(s, &s->d[i], month, day);
-        keys_save(s, keys_path); /* the sequence numbers, each day */
-        printf("%s  batches %" PRId64 "  messages %" PRId64 "  failed %" PRId64
-               "\n",
-               day, s->posted, s->messages, s->failed);
+        if (pause || s->mq)
+            pause_for(s, pause);
+        keys_save(s, keys_path); /* sequence numbers and commands, daily */
+        printf("%s  batches %" PRId64 "  messages %" PRId64
+               "  commands %" PRId64 "  failed %" PRId64 "\n",
+               day, s->posted, s->messages, s->commands, s->failed);
         fflush(stdout);
-        if (pause)
-            usleep(pause);
     }
     return ERR_OK;
 }
@@ -443,6 +664,7 @@ simulate_main(int argc, char **argv)
 {
     struct sim_opts o;
     struct sim s = {0};
+    pthread_mutex_init(&s.q.mu, NULL);
     char keys[4200];
     if (opt_wants_help(argc, argv)) {
         cli_help("pilotlight simulate --data DIR --ingest URL [options]",
@@ -478,5 +700,9 @@ simulate_main(int argc, char **argv)
     for (size_t i = 0; i < s.n; i++)
         devkey_wipe(s.d[i].key, sizeof(s.d[i].key));
     free(s.d);
+    for (size_t i = 0; i < s.q.n; i++)
+        free(s.q.text[i]);
+    free(s.q.text);
+    pthread_mutex_destroy(&s.q.mu);
     return rc ? cli_fail("simulate", rc) : 0;
 }

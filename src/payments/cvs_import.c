@@ -9,6 +9,11 @@
  * "¥" and thousands commas; a date takes the forms the readings import
  * knows (2026-10-05, 2026/10/5, 20261005, 令和8年10月5日).
  *
+ * A バーコード column holds the slip's GS1-128 data (44 digits,
+ * cvs_barcode_parse: check digit verified); a row with one takes its
+ * invoice number and amount from it, and a number or amount given beside
+ * it must agree. Rows without one need the number and the amount.
+ *
  * Each row names an invoice by its number (the slip's reference) and is
  * posted through ledger_post as a cvs payment naming that invoice, with
  * the source key "cvs:<number>:<paid_on>:<amount>:<reference>" so a file
@@ -33,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum col { C_NUMBER, C_AMOUNT, C_PAID_ON, C_STORE, C_REF, C_COUNT };
+enum col { C_NUMBER, C_AMOUNT, C_PAID_ON, C_STORE, C_REF, C_BARCODE, C_COUNT };
 
-static const char *const col_names[C_COUNT] = {"invoice_number", "amount_yen",
-                                               "paid_on", "store", "reference"};
+static const char *const col_names[C_COUNT] = {
+    "invoice_number", "amount_yen", "paid_on", "store", "reference", "barcode"};
 
 /* Headings each column may have (folded when compared). */
 static const char *const aliases[C_COUNT][6] = {
@@ -45,6 +50,8 @@ static const char *const aliases[C_COUNT][6] = {
     {"paid_on", "入金日", "収納日", "支払日", "paid", NULL},
     {"store", "店舗", "店舗名", "収納店舗", NULL, NULL},
     {"reference", "受付番号", "収納番号", "ref", NULL, NULL},
+    {"barcode", "バーコード", "バーコード情報", "バーコードデータ", "GS1-128",
+     NULL},
 };
 
 struct posted {
@@ -110,10 +117,12 @@ read_headings(struct job *j)
         if (t >= 0 && j->col[t] < 0)
             j->col[t] = (int)c;
     }
-    if (j->col[C_NUMBER] < 0 || j->col[C_AMOUNT] < 0 || j->col[C_PAID_ON] < 0)
+    bool barcode = j->col[C_BARCODE] >= 0;
+    if ((j->col[C_NUMBER] < 0 && !barcode) ||
+        (j->col[C_AMOUNT] < 0 && !barcode) || j->col[C_PAID_ON] < 0)
         return err_fail(ERR_IMPORT_MAPPING,
-                        "1 行目に「請求書番号」「金額」「入金日」の見出しが"
-                        "必要です");
+                        "1 行目に「請求書番号」「金額」「入金日」（または"
+                        "「バーコード」と「入金日」）の見出しが必要です");
     return ERR_OK;
 }
 
@@ -198,24 +207,72 @@ struct row {
     char store[256], ref[256];
 };
 
+/* The row's barcode, when it has one: the invoice number and the
+ * amount, checked against the columns given beside it. False (errors
+ * added) when it is bad; *has says whether there was one. */
+static bool
+row_barcode(struct job *j, struct row *r, bool *has)
+{
+    char v[256], msg[160];
+    struct cvs_barcode bc;
+    value(j, j->col[C_BARCODE], v, sizeof(v));
+    *has = v[0] != '\0';
+    if (!*has)
+        return true;
+    if (cvs_barcode_parse(v, &bc)) {
+        job_error(j, r->line, C_BARCODE, err_code(ERR_CVS_BARCODE),
+                  err_detail());
+        return false;
+    }
+    bool ok = true;
+    value(j, j->col[C_NUMBER], v, sizeof(v));
+    if (v[0] &&
+        (!parse_number(v, &r->number) || r->number != bc.invoice_number)) {
+        snprintf(msg, sizeof(msg),
+                 "請求書番号がバーコードの請求書番号（%lld）と違います",
+                 (long long)bc.invoice_number);
+        job_error(j, r->line, C_NUMBER, "barcode_mismatch", msg);
+        ok = false;
+    }
+    value(j, j->col[C_AMOUNT], v, sizeof(v));
+    if (v[0] &&
+        (!parse_amount(v, &r->amount_yen) || r->amount_yen != bc.amount_yen)) {
+        snprintf(msg, sizeof(msg),
+                 "金額がバーコードの金額（%lld 円）と違います",
+                 (long long)bc.amount_yen);
+        job_error(j, r->line, C_AMOUNT, "barcode_mismatch", msg);
+        ok = false;
+    }
+    r->number = bc.invoice_number;
+    r->amount_yen = bc.amount_yen;
+    return ok;
+}
+
 /* Check the current row into r; false (errors added) when it is bad. */
 static bool
 row_check(struct job *j, struct row *r, const char *today)
 {
     char v[256];
-    bool ok = true;
-    value(j, j->col[C_NUMBER], v, sizeof(v));
-    if (!parse_number(v, &r->number)) {
-        job_error(j, r->line, C_NUMBER, "format",
-                  "請求書番号は数字で入力してください");
+    bool has_barcode = false;
+    bool ok = j->col[C_BARCODE] < 0 || row_barcode(j, r, &has_barcode);
+    if (!has_barcode &&
+        (j->col[C_NUMBER] < 0 || j->col[C_AMOUNT] < 0)) { /* needs one */
+        job_error(j, r->line, C_BARCODE, "required", "バーコードがありません");
         ok = false;
-    }
-    value(j, j->col[C_AMOUNT], v, sizeof(v));
-    if (!parse_amount(v, &r->amount_yen) || r->amount_yen < 1 ||
-        r->amount_yen > LEDGER_AMOUNT_MAX_YEN) {
-        job_error(j, r->line, C_AMOUNT, "format",
-                  "金額は 1 円以上の整数で入力してください");
-        ok = false;
+    } else if (!has_barcode) {
+        value(j, j->col[C_NUMBER], v, sizeof(v));
+        if (!parse_number(v, &r->number)) {
+            job_error(j, r->line, C_NUMBER, "format",
+                      "請求書番号は数字で入力してください");
+            ok = false;
+        }
+        value(j, j->col[C_AMOUNT], v, sizeof(v));
+        if (!parse_amount(v, &r->amount_yen) || r->amount_yen < 1 ||
+            r->amount_yen > LEDGER_AMOUNT_MAX_YEN) {
+            job_error(j, r->line, C_AMOUNT, "format",
+                      "金額は 1 円以上の整数で入力してください");
+            ok = false;
+        }
     }
     value(j, j->col[C_PAID_ON], v, sizeof(v));
     if (!readings_import_date(v, r->paid_on) || strcmp(r->paid_on, today) > 0) {

@@ -9,12 +9,16 @@
  *   pilotlight payments debit-result --tenant CODE --request ID FILE
  *       [--file N] [--dry-run] [--quiet] [--data DIR]
  *   pilotlight payments debit-requests --tenant CODE [--data DIR]
+ *   pilotlight payments bank-transfers --tenant CODE FILE [--dry-run]
+ *       [--quiet] [--data DIR]
  *
  * debit-request makes and stores the request (debit_request.create) and
  * writes its file to FILE — several files (one per bank) to FILE.1,
  * FILE.2, … — each counted as a download (debit_request.download). Files
  * hold account numbers: mode 0600, written as FILE.tmp, fsync'd, renamed.
- * debit-result imports the bank's result (debit_result.import). Audit
+ * debit-result imports the bank's result (debit_result.import);
+ * bank-transfers imports the bank's 振込入金通知 / 入出金取引明細 into the
+ * transfers, matched or put on the review list (transfer.import). Audit
  * entries name the command's actor (cli:<login>); whoever can run this
  * can read the data directory, so no step-up applies.
  *
@@ -29,6 +33,8 @@
 #include "customers/import_cli.h"
 #include "payments/debit.h"
 #include "payments/debit_cli.h"
+#include "payments/payments.h"
+#include "payments/zengin_bank.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +113,15 @@ static const struct opt result_table[] = {
 };
 
 static const struct opt list_table[] = {DATA_OPT, TENANT_OPT, OPT_END};
+
+static const struct opt bank_table[] = {
+    DATA_OPT,
+    TENANT_OPT,
+    {"dry-run", OPT_BOOL, O(dry_run), 0, "false", 0, 0, OPT_NO_ENV, NULL,
+     "check and report; write nothing"},
+    QUIET_OPT,
+    OPT_END,
+};
 
 static enum err
 cli_audit(void *arg, struct store *st, const char *action, const char *target,
@@ -345,6 +360,62 @@ do_result(const struct dcli_opts *o, const char *file)
     return rc;
 }
 
+/* ---------------------------------------------------------------------- */
+/* bank-transfers                                                         */
+/* ---------------------------------------------------------------------- */
+
+static enum err
+bank_audit(void *arg, struct store *st, json_t *detail)
+{
+    return cli_audit(arg, st, "transfer.import", "bank_transfers", detail);
+}
+
+static void
+print_bank(const char *file, const json_t *s, double secs)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(s, "errors"), i, e)
+        fprintf(stderr, "%s:%lld: %s: %s\n", file, num(e, "line"),
+                json_string_value(json_object_get(e, "field")),
+                json_string_value(json_object_get(e, "message")));
+    if (json_object_get(s, "records"))
+        fprintf(stderr,
+                "%s: %lld records: %lld transfers imported (%lld matched, "
+                "%lld to review), %lld imported before, %lld skipped, "
+                "¥%lld%s (%.2f s)\n",
+                file, num(s, "records"), num(s, "imported"), num(s, "matched"),
+                num(s, "review"), num(s, "duplicates"), num(s, "skipped"),
+                num(s, "total_yen"),
+                json_is_true(json_object_get(s, "dry_run"))
+                    ? " (dry run: nothing written)"
+                    : "",
+                secs);
+}
+
+static enum err
+do_bank(const struct dcli_opts *o, const char *file)
+{
+    struct store *st;
+    struct buf b;
+    json_t *out = NULL;
+    uint64_t t0 = time_mono_ns();
+    buf_init(&b, ZBANK_FILE_MAX);
+    enum err rc = import_cli_read_file(file, &b);
+    if (!rc)
+        rc = cli_open_tenant(o->data, o->tenant, &st);
+    if (!rc)
+        rc = bank_import_run(st, b.data, b.len, o->dry_run, cli_actor(),
+                             bank_audit, NULL, &out);
+    if (out && !o->quiet)
+        print_bank(file, out, since(t0));
+    if (!rc)
+        print_json(out);
+    json_decref(out);
+    buf_free(&b);
+    return rc;
+}
+
 static enum err
 do_list(const struct dcli_opts *o)
 {
@@ -396,11 +467,13 @@ usage(void)
 {
     fprintf(stderr,
             "usage: pilotlight payments debit-request|debit-result|"
-            "debit-requests --tenant CODE [options]\n\n"
+            "debit-requests|bank-transfers --tenant CODE [options]\n\n"
             "  debit-request   make a direct-debit request (口座振替依頼) and "
             "write its Zengin file\n"
             "  debit-result    import the bank's result file (振替結果)\n"
-            "  debit-requests  list the tenant's requests\n\n"
+            "  debit-requests  list the tenant's requests\n"
+            "  bank-transfers  import the bank's 振込入金通知 / 入出金取引明細 "
+            "into the transfers\n\n"
             "`pilotlight payments COMMAND --help` lists the options.\n");
     return 2;
 }
@@ -413,6 +486,7 @@ payments_main(int argc, char **argv)
     const struct opt *table = !strcmp(cmd, "debit-request")    ? request_table
                               : !strcmp(cmd, "debit-result")   ? result_table
                               : !strcmp(cmd, "debit-requests") ? list_table
+                              : !strcmp(cmd, "bank-transfers") ? bank_table
                                                                : NULL;
     if (!table)
         return argc >= 1 && (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
@@ -427,6 +501,9 @@ payments_main(int argc, char **argv)
                  : table == result_table
                      ? "pilotlight payments debit-result --tenant CODE "
                        "--request ID FILE [options]"
+                 : table == bank_table
+                     ? "pilotlight payments bank-transfers --tenant CODE FILE "
+                       "[options]"
                      : "pilotlight payments debit-requests --tenant CODE",
                  table == request_table
                      ? "Make a direct-debit request for a billing run and "
@@ -435,18 +512,25 @@ payments_main(int argc, char **argv)
                      ? "Import the bank's result file for a request: checked "
                        "against the request line by line, then applied in "
                        "one transaction; the same file again changes nothing."
+                 : table == bank_table
+                     ? "Import the bank's statement of money received "
+                       "(振込入金通知 or 入出金取引明細, Zengin 200-byte "
+                       "records): each transfer matched by name and amount "
+                       "or put on the review list, in one transaction; the "
+                       "same file again changes nothing."
                      : "List the tenant's direct-debit requests.",
                  table);
         return 0;
     }
-    const char *file =
-        table == result_table ? take_file(table, &argc, argv) : NULL;
+    bool takes_file = table == result_table || table == bank_table;
+    const char *file = takes_file ? take_file(table, &argc, argv) : NULL;
     enum err rc = opt_parse(table, &o, argc, argv);
-    if (!rc && table == result_table && !file)
-        rc = err_fail(ERR_CONFIG, "give the result FILE");
+    if (!rc && takes_file && !file)
+        rc = err_fail(ERR_CONFIG, "give the FILE to import");
     if (!rc)
         rc = table == request_table  ? do_request(&o)
              : table == result_table ? do_result(&o, file)
+             : table == bank_table   ? do_bank(&o, file)
                                      : do_list(&o);
     if (rc) {
         char name[48];

@@ -1,7 +1,7 @@
 /*
  * debit_cli.h — `pilotlight payments debit-request|debit-result|
- * debit-requests`: direct debit (口座振替) from the command line
- * (debit_cli.c).
+ * debit-requests|bank-transfers`: direct debit (口座振替) and the bank's
+ * statements of transfers from the command line (debit_cli.c).
  */
 #ifndef PL_PAYMENTS_DEBIT_CLI_H
 #define PL_PAYMENTS_DEBIT_CLI_H

@@ -13,8 +13,11 @@
  *        {"step", "taken_on", "stop_planned_on"?, "note"?}
  *        (dunning.step); out of order: 409 payments.dunning_step_order;
  *        nothing overdue: 409 payments.not_overdue. The tenant's own
- *        people only (no API token, no support grant): a supply stop is
- *        a person's decision and act, never an integration's.
+ *        people only (no API token, no support grant), with a fresh
+ *        step-up (a TOTP code in the last minutes, 403
+ *        auth.step_up_required otherwise): a supply stop is a person's
+ *        decision and act, never an integration's, and the steps are the
+ *        legal record of the warning.
  *   GET  /api/v1/customers/{id}/reminder.pdf      payments.read
  *        ?step=reminder|demand|stop_notice&as_of=&pay_by=&stop_planned_on=
  *        the letter (A4 PDF); printing it records nothing — the step is
@@ -282,7 +285,7 @@ const struct route dunning_routes[] = {
      "contact_note.create", 0},
     {"GET", "/api/v1/customers/{id}/dunning-steps", get_steps, 0, R, NULL, 0},
     {"POST", "/api/v1/customers/{id}/dunning-steps", post_step, B, W,
-     "dunning.step", ROUTE_NO_SUPPORT},
+     "dunning.step", ROUTE_STEP_UP | ROUTE_NO_SUPPORT},
     {"GET", "/api/v1/customers/{id}/reminder.pdf", get_reminder, 0, R, NULL, 0},
     ROUTES_END,
 };

@@ -61,6 +61,8 @@ struct transfer_in {
     int64_t customer_id;        /* 0: match by name and amount */
     int64_t invoice_id;         /* 0: none (with customer_id) or match */
     const char *note;           /* NULL ok */
+    const char *source_key;     /* NULL ok: the statement record it came
+                                   from (unique: bank_import.c) */
     const char *actor;
 };
 
@@ -144,8 +146,11 @@ typedef enum err (*cvs_audit_fn)(void *arg, struct store *st, json_t *detail);
 /*
  * Import the collection agent's report (コンビニ収納速報): a heading row,
  * then one payment per row with the invoice number (請求書番号,
- * invoice_number), the amount (金額, amount_yen) and the day paid (入金日,
- * paid_on), optional store (店舗) and reference (受付番号); UTF-8 or
+ * invoice_number) or the slip's barcode (バーコード, barcode: the invoice
+ * and the amount from it, cvs_barcode_parse), the amount (金額,
+ * amount_yen; may be left out with a barcode, must equal the barcode's
+ * when both are there) and the day paid (入金日, paid_on), optional store
+ * (店舗) and reference (受付番号); UTF-8 or
  * Shift_JIS (cs, CHARSET_AUTO detects). Every row is checked and posted
  * in ONE transaction: a dry run, or any row with an error, rolls it all
  * back and the summary lists each error with its line; a clean real run
@@ -162,6 +167,103 @@ typedef enum err (*cvs_audit_fn)(void *arg, struct store *st, json_t *detail);
 enum err cvs_import_run(struct store *st, const char *data, size_t n,
                         enum charset cs, bool dry_run, const char *actor,
                         cvs_audit_fn audit, void *arg, json_t **summary);
+
+/*
+ * The GS1-128 (EAN-128) barcode of a convenience-store slip (コンビニ収納
+ * 代行, 標準料金代理収納ガイドライン): 44 digits,
+ *
+ *   pos  len
+ *     1    2  AI "91"
+ *     3    6  biller code (請求書発行企業コード)
+ *     9   21  free area: on our slips the invoice number, zero-filled
+ *    30    1  reissue count (再発行区分)
+ *    31    6  payment deadline YYMMDD (西暦 2 digits: 20YY)
+ *    37    1  revenue-stamp flag (印紙フラグ) 0 or 1
+ *    38    6  amount in yen
+ *    44    1  check digit: modulus 10, weights 3 and 1 alternating from
+ *             the right over the 43 digits before it (AI included)
+ *
+ * Parentheses, spaces and hyphens (as people copy "(91)123456-…") are
+ * ignored; full-width digits are the caller's to fold.
+ */
+#define CVS_BARCODE_DIGITS 44
+
+struct cvs_barcode {
+    char biller[7];
+    int64_t invoice_number; /* from the free area, > 0 */
+    int reissue;
+    char pay_by[11]; /* YYYY-MM-DD */
+    bool stamp;
+    int64_t amount_yen;
+};
+
+/* The check digit of the 43 digits at d ('0'..'9'). */
+int cvs_barcode_check_digit(const char *d);
+/* Parse s; ERR_CVS_BARCODE with a Japanese detail saying what is wrong. */
+enum err cvs_barcode_parse(const char *s, struct cvs_barcode *out);
+
+/* ---------------------------------------------------------------------- */
+/* Bank statements into transfers: bank_import.c                           */
+/* ---------------------------------------------------------------------- */
+
+#define BANK_IMPORT_ITEMS_MAX 500 /* lines listed in the summary */
+
+/*
+ * Import the bank's 振込入金通知 (01) or 入出金取引明細 (03) file
+ * (zengin_bank.h) into bank_transfers: every credited transfer (入金 with
+ * 取引区分 振込; every record of a 01 but its cancellations) is recorded
+ * by transfer_record() — matched at once when sure, else on the review
+ * list — with the payer's name as the bank wrote it, the 勘定日 as the day
+ * received and the 照会番号 as the bank reference. Other records
+ * (出金, cash deposits, 取消) are counted as skipped. A record imported
+ * before (same account, 勘定日 and 照会番号; without a 照会番号 the same
+ * amount, payer and occurrence in the day) is a duplicate and changes
+ * nothing, so a file can be sent again, or a later statement that
+ * overlaps. One transaction: a dry run, a malformed file or any record
+ * that cannot be taken (a 勘定日 after today, no payer name) writes
+ * nothing; a real run commits with one audit entry.
+ * *summary (new ref): {"dry_run", "kind" ("deposit_notice" |
+ * "statement"), "accounts": [{"bank_code", "branch_code",
+ * "account_number", "from", "to", "records"}], "records", "transfers",
+ * "imported", "matched", "review", "duplicates", "skipped", "total_yen",
+ * "items": [{"line", "received_on", "amount_yen", "payer_name", "status"
+ * (matched | review | duplicate | skipped), "transfer_id", "reason"}],
+ * "items_truncated", "error_count", "errors": [{"line", "field", "code",
+ * "message"}]}. ERR_BANK_STATEMENT_FORMAT (the file; *summary holds the
+ * one error), ERR_IMPORT_ROWS (records refused; nothing written),
+ * ERR_TOO_LARGE.
+ */
+enum err bank_import_run(struct store *st, const char *data, size_t n,
+                         bool dry_run, const char *actor, cvs_audit_fn audit,
+                         void *arg, json_t **summary);
+
+/* ---------------------------------------------------------------------- */
+/* Idempotency keys of POST /payments: idempotency.c                       */
+/* ---------------------------------------------------------------------- */
+
+#define IDEMPOTENCY_KEY_MAX 255         /* bytes, printable ASCII */
+#define IDEMPOTENCY_KEEP_S  (24 * 3600) /* how long an answer is kept */
+
+/* A stored answer: found, whether its request hash is the one asked
+ * about, and the answer (status, JSON text; free() it). */
+struct idem_hit {
+    bool found, same;
+    int status;
+    char *response;
+};
+
+/* Whether key is acceptable: 1–IDEMPOTENCY_KEY_MAX printable ASCII. */
+bool idempotency_key_valid(const char *key);
+/* The answer actor got for key within the last IDEMPOTENCY_KEEP_S
+ * seconds before now_s; hash is the request's (hex BLAKE2b). */
+enum err idempotency_find(struct store *st, const char *actor, const char *key,
+                          const char *hash, int64_t now_s,
+                          struct idem_hit *hit);
+/* Keep the answer (inside the transaction that made it); drops answers
+ * older than IDEMPOTENCY_KEEP_S. */
+enum err idempotency_save(struct store *st, const char *actor, const char *key,
+                          const char *hash, int status, const char *response,
+                          int64_t now_s);
 
 /* ---------------------------------------------------------------------- */
 /* Dunning (督促): dunning.c (the step order), dunning_store.c              */

@@ -9,7 +9,11 @@
  *   POST /api/v1/payments                     payments.write → 201
  *        a payment (transfer, cash, cvs, other), a refund of a credit or
  *        an adjustment (payment.record); a transfer without a customer
- *        is matched or put on the review list (bank_transfers)
+ *        is matched or put on the review list (bank_transfers). With an
+ *        Idempotency-Key header (1–255 printable ASCII) the answer is
+ *        kept 24 h for the user: the same key and body again get it back
+ *        (Idempotent-Replayed: true) and nothing is recorded twice; the
+ *        same key with another body is payments.idempotency_key_reused
  *   GET  /api/v1/payments                     payments.read
  *        ?customer_id=&kind=&method=&from=&to=&after=&limit= newest first
  *   GET  /api/v1/payments/{id}                payments.read
@@ -18,6 +22,10 @@
  *   POST /api/v1/imports/convenience-payments payments.write
  *        the collection agent's CSV (payments.h), ?dry_run=&charset=
  *        (payment.import)
+ *   POST /api/v1/imports/bank-transfers       payments.write
+ *        the bank's 振込入金通知 / 入出金取引明細 file (zengin_bank.h),
+ *        ?dry_run= (transfer.import); the transfers are matched as
+ *        those entered here
  *   GET  /api/v1/payment-followups            payments.read
  *        ?status=open|done&customer_id=&after=&limit=
  *   POST /api/v1/payment-followups/{id}/close payments.write
@@ -36,10 +44,14 @@
 #include "payments/payments.h"
 #include "payments/payments_http.h"
 #include "payments/payments_int.h"
+#include "payments/zengin_bank.h"
 #include "store/store.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PAYMENT_BODY_MAX (8 * 1024)
 
@@ -349,9 +361,8 @@ record_detail(const struct pay_req *q, const struct pay_done *d)
 
 /* The answer: the entry and the transfer as stored. */
 static enum err
-answer_post(struct req *r, const struct pay_done *d)
+answer_post(struct store *st, const struct pay_done *d, json_t **out)
 {
-    struct store *st = auth_ctx(r)->st;
     json_t *entry = NULL, *transfer = NULL;
     enum err rc = d->entry_id ? payment_json(st, d->entry_id, &entry) : ERR_OK;
     if (!rc && d->transfer_id)
@@ -360,12 +371,66 @@ answer_post(struct req *r, const struct pay_done *d)
         json_decref(entry);
         return rc;
     }
-    resp_json(r, 201,
-              json_pack("{s:s, s:o, s:o, s:o}", "status", d->status, "entry",
-                        entry ? entry : json_null(), "transfer",
-                        transfer ? transfer : json_null(), "receipt_number",
-                        d->receipt_number ? json_integer(d->receipt_number)
-                                          : json_null()));
+    *out = json_pack("{s:s, s:o, s:o, s:o}", "status", d->status, "entry",
+                     entry ? entry : json_null(), "transfer",
+                     transfer ? transfer : json_null(), "receipt_number",
+                     d->receipt_number ? json_integer(d->receipt_number)
+                                       : json_null());
+    return ERR_OK;
+}
+
+/* The request's Idempotency-Key, checked, and the body's BLAKE2b (hex);
+ * *key NULL when the header is absent. */
+static enum err
+read_idem(struct req *r, const char **key, char hash[65])
+{
+    struct jcheck k;
+    unsigned char h[32];
+    size_t n;
+    *key = req_header(r, "Idempotency-Key");
+    if (!*key)
+        return ERR_OK;
+    if (!idempotency_key_valid(*key)) {
+        jcheck_init(&k);
+        jcheck_add(&k, "Idempotency-Key", "format",
+                   "Idempotency-Key は 1〜255 文字の半角英数字・記号で"
+                   "指定してください");
+        return req_invalid(r, &k);
+    }
+    const char *body = req_body(r, &n);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)(body ? body : ""),
+                       body ? n : 0, NULL, 0);
+    sodium_bin2hex(hash, 65, h, sizeof(h));
+    return ERR_OK;
+}
+
+/* A stored answer for key: the same request gets it again, another is
+ * refused. *done: answered (or refused); rc is the route's. */
+static enum err
+replay(struct req *r, const char *key, const char *hash, bool *done)
+{
+    struct auth_ctx *a = auth_ctx(r);
+    struct idem_hit hit;
+    json_t *body = NULL;
+    *done = false;
+    enum err rc =
+        idempotency_find(a->st, a->actor, key, hash, (int64_t)time(NULL), &hit);
+    if (rc || !hit.found) {
+        free(hit.response);
+        return rc;
+    }
+    *done = true;
+    if (!hit.same)
+        rc = err_fail(ERR_IDEMPOTENCY_KEY_REUSED,
+                      "この Idempotency-Key は 24 時間以内に別の内容の入金で"
+                      "使われています。新しいキーで送ってください");
+    else if (json_parse(hit.response, strlen(hit.response), &body))
+        rc = err_fail(ERR_INTERNAL, "stored answer unreadable");
+    free(hit.response);
+    if (rc)
+        return rc;
+    resp_header(r, "Idempotent-Replayed", "true");
+    resp_json(r, hit.status, body);
     return ERR_OK;
 }
 
@@ -375,10 +440,24 @@ post_payment(struct req *r)
     struct auth_ctx *a = auth_ctx(r);
     struct pay_req q = {0};
     struct pay_done d = {0};
-    char target[48];
-    enum err rc = read_payment(r, a->st, &q);
+    char target[48], hash[65] = "";
+    const char *key = NULL;
+    json_t *answer = NULL;
+    bool done = false;
+    enum err rc = read_idem(r, &key, hash);
+    if (!rc && key)
+        rc = replay(r, key, hash, &done);
+    if (rc || done)
+        return rc;
+    rc = read_payment(r, a->st, &q);
     if (rc || (rc = store_tx_begin(a->st)))
         return rc;
+    if (key) { /* again under the write lock: a retry racing the first */
+        if ((rc = replay(r, key, hash, &done)) || done) {
+            store_tx_rollback(a->st);
+            return rc;
+        }
+    }
     if (q.kind == LEDGER_PAYMENT && q.method == LEDGER_TRANSFER)
         rc = post_transfer(r, &q, &d);
     else
@@ -390,9 +469,21 @@ post_payment(struct req *r)
     if (!rc)
         rc = auth_audit(r, a->st, NULL, "payment.record", target,
                         record_detail(&q, &d));
-    if ((rc = record_tx_end(a->st, rc)))
+    if (!rc)
+        rc = answer_post(a->st, &d, &answer);
+    if (!rc && key) {
+        char *text = json_dumps(answer, JSON_COMPACT);
+        rc = text ? idempotency_save(a->st, a->actor, key, hash, 201, text,
+                                     (int64_t)time(NULL))
+                  : err_fail(ERR_INTERNAL, "answer");
+        free(text);
+    }
+    if ((rc = record_tx_end(a->st, rc))) {
+        json_decref(answer);
         return rc;
-    return answer_post(r, &d);
+    }
+    resp_json(r, 201, answer);
+    return ERR_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -504,6 +595,33 @@ cvs_audit(void *arg, struct store *st, json_t *detail)
 }
 
 static enum err
+bank_audit(void *arg, struct store *st, json_t *detail)
+{
+    return auth_audit(arg, st, NULL, "transfer.import", "bank_transfers",
+                      detail);
+}
+
+static enum err
+post_bank_import(struct req *r)
+{
+    struct import_request q;
+    json_t *summary = NULL;
+    size_t n;
+    enum err rc = import_request_read(r, &q);
+    if (rc)
+        return rc;
+    if (q.mapping)
+        return err_fail(ERR_IMPORT_MAPPING,
+                        "全銀形式の明細は項目の位置が決まっています（mapping "
+                        "は使えません）");
+    const char *body = req_body(r, &n);
+    struct auth_ctx *a = auth_ctx(r);
+    rc = bank_import_run(a->st, body, n, q.dry_run, a->actor, bank_audit, r,
+                         &summary);
+    return import_request_answer(r, rc, &q, summary);
+}
+
+static enum err
 post_cvs_import(struct req *r)
 {
     struct import_request q;
@@ -538,6 +656,8 @@ const struct route payments_routes[] = {
      "payment.reverse", 0},
     {"POST", "/api/v1/imports/convenience-payments", post_cvs_import,
      CVS_IMPORT_BYTES_MAX, W, "payment.import", 0},
+    {"POST", "/api/v1/imports/bank-transfers", post_bank_import, ZBANK_FILE_MAX,
+     W, "transfer.import", 0},
     {"GET", "/api/v1/payment-followups", get_followups, 0, R, NULL, 0},
     {"POST", "/api/v1/payment-followups/{id}/close", post_followup_close, B, W,
      "followup.close", 0},

@@ -55,6 +55,13 @@
  * invoice), debit_problems (invoices left out, with the reason). Account
  * numbers are only in the files' content.
  *
+ * Version 3: bank_transfers.source_key, the statement record a transfer
+ * came from (振込入金通知 / 入出金取引明細: account, 勘定日, 照会番号), so
+ * a statement imported twice records each transfer once; and
+ * payment_idempotency, the answer of each POST /payments sent with an
+ * Idempotency-Key (per user: actor; kept 24 h, created_s in Unix
+ * seconds), replayed when the same request comes again.
+ *
  * Every table has an INTEGER PRIMARY KEY (change capture for backups).
  */
 #include "store/migrate.h"
@@ -256,5 +263,20 @@ const struct migration payments_tenant_migrations[] = {
      " message TEXT NOT NULL);"
      "CREATE INDEX debit_problems_request ON debit_problems (request_id,"
      " kind);"},
+    {"payments", 3,
+     "ALTER TABLE bank_transfers ADD COLUMN source_key TEXT;"
+     "CREATE UNIQUE INDEX bank_transfers_source ON bank_transfers"
+     " (source_key) WHERE source_key IS NOT NULL;"
+     "CREATE TABLE payment_idempotency ("
+     " id INTEGER PRIMARY KEY,"
+     " actor TEXT NOT NULL,"
+     " key TEXT NOT NULL,"
+     " request_hash TEXT NOT NULL,"
+     " status INTEGER NOT NULL,"
+     " response TEXT NOT NULL,"
+     " created_s INTEGER NOT NULL,"
+     " UNIQUE (actor, key));"
+     "CREATE INDEX payment_idempotency_age ON payment_idempotency"
+     " (created_s);"},
     {NULL, 0, NULL},
 };

@@ -99,9 +99,10 @@ first_char_range(const char *key, char lo[8], char hi[8])
 {
     unsigned char c = (unsigned char)key[0];
     size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    len = strnlen(key, len); /* a key cut inside a character */
     memcpy(lo, key, len);
     lo[len] = '\0';
-    memcpy(hi, key, len + 1);
+    memcpy(hi, lo, len + 1); /* with lo's terminator, not key's next byte */
     for (size_t i = len; i-- > 0;) { /* increment the last byte */
         if ((unsigned char)hi[i] < 0xFF) {
             hi[i]++;
@@ -231,10 +232,11 @@ transfer_insert(struct store *st, const struct transfer_in *in, const char *key,
         st,
         "INSERT INTO bank_transfers (received_on, amount_yen, payer_name,"
         " payer_key, bank_reference, status, candidates, resolution_note,"
-        " created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9, $10)",
-        "titttttttt", in->received_on, in->amount_yen, in->payer_name, key,
-        in->bank_reference, status, cands, in->note, now, in->actor);
+        " created_at, created_by, source_key) VALUES ($1, $2, $3, $4, $5,"
+        " $6, $7, $8, $9, $10, $11)",
+        "tittttttttt", in->received_on, in->amount_yen, in->payer_name, key,
+        in->bank_reference, status, cands, in->note, now, in->actor,
+        in->source_key);
     if (!rc)
         *id = store_last_id(st);
     return rc;

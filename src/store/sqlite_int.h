@@ -20,6 +20,11 @@
 
 struct capture;
 
+/* Process-wide SQLite settings, once, before SQLite's first use in the
+ * process (no memory statistics: keeping them takes a global mutex on
+ * every allocation, which serializes restore's parallel jobs). Every file
+ * here that opens a connection calls it first. */
+void store_sqlite_configure(void);
 /* The connection behind st. */
 sqlite3 *store_sqlite_db(struct store *st);
 /* Map a SQLite result code to enum err with a detail naming what. */

@@ -97,12 +97,18 @@ sqlite_configure(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* MISUSE if too late: ok */
 }
 
+void
+store_sqlite_configure(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
+}
+
 enum err
 store_open_with(const char *path, const struct migration *const *sets,
                 struct store **out)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, sqlite_configure);
+    store_sqlite_configure();
     *out = NULL;
     struct store *st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);
@@ -128,6 +134,7 @@ out:
 enum err
 store_open_readonly(const char *path, struct store **out)
 {
+    store_sqlite_configure();
     *out = NULL;
     struct store *st = xcalloc(1, sizeof(*st));
     st->path = xstrdup(path);

@@ -344,9 +344,10 @@ all_zero(int fd, uint64_t off, uint64_t size)
     bool zero = true;
     while (zero && off < size) {
         size_t n = size - off < CHUNK ? (size_t)(size - off) : CHUNK;
-        zero = pread_all(fd, chunk, n, off);
-        for (size_t i = 0; zero && i < n; i++)
-            zero = chunk[i] == 0;
+        /* all equal to the first byte, which is 0: memcmp is vectorised
+         * (the byte loop was 1 % of a billing run's CPU, on every open) */
+        zero = pread_all(fd, chunk, n, off) && chunk[0] == 0 &&
+               memcmp(chunk, chunk + 1, n - 1) == 0;
         off += n;
     }
     free(chunk);

@@ -327,6 +327,45 @@ test_rerun_creates_nothing(void **state)
     json_decref(after);
 }
 
+/* Month-end close of several groups in one process (--groups): each group's
+ * summary under "runs", one already billed (nothing new), one without
+ * readings (reported, not an error); a malformed list changes nothing. */
+static void
+test_groups_in_one_process(void **state)
+{
+    (void)state;
+    char *out, *err;
+    json_error_t je;
+    json_t *before = all_invoices(0);
+    const char *args[] = {"billing",  "run",  "--data",   srv.data,
+                          "--tenant", "0001", "--groups", GROUP ",7",
+                          "--month",  MONTH,  "--quiet",  NULL};
+    if (cli_run(args, &out, &err) != 0)
+        fail_msg("billing run --groups: %s", err);
+    json_t *j = json_loads(out, 0, &je), *runs = json_object_get(j, "runs");
+    free(out);
+    free(err);
+    assert_int_equal(json_array_size(runs), 2);
+    json_t *a = json_array_get(runs, 0), *b = json_array_get(runs, 1);
+    assert_int_equal(num(a, "billing_group"), 20);
+    assert_int_equal(num(a, "invoices_created"), 0);
+    assert_true(num(a, "contracts_done") > 200);
+    assert_int_equal(num(b, "billing_group"), 7);
+    assert_true(json_is_true(json_object_get(b, "nothing_to_bill")));
+    json_decref(j);
+    const char *bad[] = {"billing",  "run",  "--data",   srv.data,
+                         "--tenant", "0001", "--groups", GROUP "," GROUP,
+                         "--month",  MONTH,  NULL};
+    assert_int_not_equal(cli_run(bad, &out, &err), 0);
+    assert_non_null(strstr(err, "--groups"));
+    free(out);
+    free(err);
+    json_t *after = all_invoices(0);
+    assert_int_equal(json_array_size(after), json_array_size(before));
+    json_decref(before);
+    json_decref(after);
+}
+
 int
 main(void)
 {
@@ -335,6 +374,7 @@ main(void)
         cmocka_unit_test(test_kill_9_then_rerun_bills_each_contract_once),
         cmocka_unit_test(test_preview_equals_commit),
         cmocka_unit_test(test_rerun_creates_nothing),
+        cmocka_unit_test(test_groups_in_one_process),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

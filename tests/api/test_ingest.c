@@ -14,8 +14,9 @@
  * Batches: a reading posted to ingest appears in metering (the point's
  * readings, source remote); a leak warning is stored as a device event
  * with its supply point and customer; a reading for a month whose period
- * is not open yet is parked, not lost, and arrives once the office opens
- * the period; a seq already accepted is
+ * is not open yet is kept as an interval reading, not lost, and becomes
+ * the regular reading once the office opens the period; a seq already
+ * accepted is
  * acknowledged as a duplicate and dropped; bad signature, stale
  * timestamp, replayed batch, oversized body, malformed JSON, schema
  * errors, missing headers, unknown and retired devices are refused with
@@ -352,15 +353,6 @@ test_leak_warning_is_stored_with_point_and_customer(void **state)
 }
 
 static bool
-parked_n(void *arg)
-{
-    json_t *st = ingest_get(&ing, "/status");
-    bool ok = jint(st, "forward", "parked") >= *(long long *)arg;
-    json_decref(st);
-    return ok;
-}
-
-static bool
 july_reading_arrived(void *arg)
 {
     const struct pt *p = arg;
@@ -382,13 +374,12 @@ july_reading_arrived(void *arg)
 }
 
 static void
-test_reading_without_open_period_waits_then_arrives(void **state)
+test_reading_without_open_period_is_kept_and_fills_the_period(void **state)
 {
     (void)state;
     struct http h;
     char body[512];
     int64_t ix = smart[0].last + 123 + 150;
-    long long one = 1;
     snprintf(body, sizeof(body),
              "{\"device_id\":\"%s\",\"messages\":[{\"seq\":4,\"kind\":"
              "\"reading\",\"at\":\"2026-07-18T06:00:00+09:00\",\"index\":"
@@ -398,19 +389,24 @@ test_reading_without_open_period_waits_then_arrives(void **state)
     assert_int_equal(h.status, 200);
     http_free(&h);
     meter_a.seq = 4;
-    /* no July period for R02 yet: parked, not lost, not blocking */
-    assert_true(eventually(parked_n, &one, 15));
+    /* no July period for R02 yet: serve keeps it as the meter's interval
+     * reading of that day (nothing parked, nothing lost) */
+    wait_forwarded(&ing, 15);
+    json_t *st = ingest_get(&ing, "/status");
+    assert_int_equal(jint(st, "forward", "parked"), 0);
+    json_decref(st);
     assert_false(july_reading_arrived(&smart[0]));
+    /* opening the period makes it the regular reading at once */
     client_req(&srv, &admin_c, "POST", "/api/v1/reading-periods",
                "{\"route\":\"R02\",\"month\":\"2026-07\","
                "\"starts_on\":\"2026-07-15\",\"ends_on\":\"2026-07-23\"}",
                &h);
     if (h.status != 201)
         fail_msg("period: %ld %s", h.status, h.body);
+    assert_int_equal(num(h.json, "read"), 1);
     http_free(&h);
-    assert_true(eventually(july_reading_arrived, &smart[0], 30));
-    json_t *st = ingest_get(&ing, "/status");
-    assert_int_equal(jint(st, "forward", "unparked"), 1);
+    assert_true(july_reading_arrived(&smart[0]));
+    st = ingest_get(&ing, "/status");
     assert_int_equal(jint(st, "forward", "dead_letters"), 0);
     json_decref(st);
 }
@@ -615,7 +611,8 @@ main(void)
         cmocka_unit_test(test_register_shows_key_once_and_links_meter),
         cmocka_unit_test(test_reading_via_ingest_appears_in_metering),
         cmocka_unit_test(test_leak_warning_is_stored_with_point_and_customer),
-        cmocka_unit_test(test_reading_without_open_period_waits_then_arrives),
+        cmocka_unit_test(
+            test_reading_without_open_period_is_kept_and_fills_the_period),
         cmocka_unit_test(test_duplicate_seq_is_acknowledged_and_dropped),
         cmocka_unit_test(test_refused_batches_change_nothing),
         cmocka_unit_test(test_retired_device_is_refused),

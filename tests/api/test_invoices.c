@@ -15,7 +15,8 @@
  * next number naming it, re-priced with the corrected usage, and a void
  * invoice cannot be corrected again; an adjustment lands on the
  * customer's next invoice as a charge line; bad input is refused with
- * field errors and changes nothing.
+ * field errors and changes nothing; ?order=desc lists newest first and
+ * pages on towards older invoices.
  */
 #include "accounts.h"
 
@@ -314,6 +315,70 @@ test_adjustment_lands_on_next_invoice(void **state)
     assert_int_equal(found, 1);
 }
 
+/* The ids of every page of GET /api/v1/invoices?<query>, in order. */
+static void
+list_ids(const char *query, int64_t *ids, size_t *n, size_t cap)
+{
+    int64_t after = 0;
+    *n = 0;
+    for (;;) {
+        char path[160];
+        snprintf(path, sizeof(path), "/api/v1/invoices?%s&after=%lld", query,
+                 (long long)after);
+        json_t *l = get_json(&admin_c, path), *iv;
+        size_t i;
+        json_array_foreach(json_object_get(l, "invoices"), i, iv)
+        {
+            assert_true(*n < cap);
+            ids[(*n)++] = num(iv, "id");
+        }
+        json_t *next = json_object_get(l, "next_after");
+        after = json_is_integer(next) ? json_integer_value(next) : 0;
+        json_decref(l);
+        if (!after)
+            return;
+    }
+}
+
+/* ?order=desc: newest first, next_after pages on towards older ones, and
+ * the pages together are the ascending list reversed; with customer_id
+ * too. */
+static void
+test_newest_first(void **state)
+{
+    (void)state;
+    enum { CAP = 4096 };
+    static int64_t up[CAP], down[CAP];
+    size_t nup, ndown;
+    list_ids("limit=500", up, &nup, CAP);
+    list_ids("limit=7&order=desc", down, &ndown, CAP);
+    assert_true(nup > 14);
+    assert_int_equal(ndown, nup);
+    for (size_t i = 0; i < nup; i++)
+        assert_int_equal(down[i], up[nup - 1 - i]);
+
+    /* one customer's invoices, newest first, two at a time */
+    json_t *iv = invoice(some_invoice());
+    char q[96];
+    int64_t cust = num(json_object_get(iv, "customer"), "id");
+    json_decref(iv);
+    snprintf(q, sizeof(q), "customer_id=%lld&limit=500", (long long)cust);
+    list_ids(q, up, &nup, CAP);
+    snprintf(q, sizeof(q), "customer_id=%lld&limit=2&order=desc",
+             (long long)cust);
+    list_ids(q, down, &ndown, CAP);
+    assert_true(nup >= 2);
+    assert_int_equal(ndown, nup);
+    for (size_t i = 0; i < nup; i++)
+        assert_int_equal(down[i], up[nup - 1 - i]);
+
+    struct http h;
+    client_req(&srv, &admin_c, "GET", "/api/v1/invoices?order=newest", NULL,
+               &h);
+    assert_problem(&h, 422, "invalid");
+    http_free(&h);
+}
+
 static void
 test_bad_input_is_refused(void **state)
 {
@@ -368,6 +433,7 @@ main(void)
         cmocka_unit_test(test_reader_and_driver_cannot_see_invoices),
         cmocka_unit_test(test_correction_voids_and_reissues),
         cmocka_unit_test(test_bad_input_is_refused),
+        cmocka_unit_test(test_newest_first),
         cmocka_unit_test(test_adjustment_lands_on_next_invoice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,7 +14,9 @@
  * a missing or wrong token is 401 internal.unauthorized; an unknown
  * device or tenant is an error for that reading only; an accepted reading
  * shows in the route sheet (source remote); the same reading again is a
- * duplicate, another index a conflict; everything is audited.
+ * duplicate, a higher index of the same day replaces it (a lower one is a
+ * duplicate); everything is audited. test_remote_readings.c covers daily
+ * readings and the reading day.
  */
 #include "accounts.h"
 
@@ -512,21 +514,28 @@ test_remote_reading_appears_in_sheet_and_resend_is_duplicate(void **state)
     assert_int_equal(num(json_object_get(r, "reading"), "id"), id);
     http_free(&h);
     free(body);
-    /* another index for the same month: held as a conflict */
+    /* a higher index of the same day (a later report) becomes the
+     * reading, as a correction; a lower one changes nothing */
     body = one_reading("0001", smart[0].device, index + 7);
     post_remote("Authorization: Bearer " TOKEN, body, &h);
     r = json_array_get(json_object_get(h.json, "results"), 0);
-    assert_string_equal(str(r, "outcome"), "conflict");
-    assert_string_equal(str(json_object_get(r, "error"), "code"),
-                        "metering.reading_conflict");
-    assert_non_null(
-        strstr(str(json_object_get(r, "error"), "detail"), "確認待ち"));
+    assert_true(!strcmp(str(r, "outcome"), "accepted") ||
+                !strcmp(str(r, "outcome"), "flagged"));
+    assert_int_equal(num(json_object_get(r, "reading"), "corrects_id"), id);
+    id = num(json_object_get(r, "reading"), "id");
+    http_free(&h);
+    free(body);
+    body = one_reading("0001", smart[0].device, index + 3);
+    post_remote("Authorization: Bearer " TOKEN, body, &h);
+    r = json_array_get(json_object_get(h.json, "results"), 0);
+    assert_string_equal(str(r, "outcome"), "duplicate");
     assert_int_equal(num(json_object_get(r, "reading"), "id"), id);
     http_free(&h);
     free(body);
     s = sheet();
     sr = json_object_get(row_of(s, smart[0].id), "reading");
-    assert_int_equal(tenths(str(sr, "index")), index);
+    assert_int_equal(num(sr, "id"), id);
+    assert_int_equal(tenths(str(sr, "index")), index + 7);
     json_decref(s);
 }
 

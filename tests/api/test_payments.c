@@ -217,7 +217,7 @@ setup(void **state)
     tenant_make(&srv, "0001", "駿河プロパン株式会社");
     account_make(&srv, "0001", "keiri", "admin", &admin);
     account_make(&srv, "0001", "kenshin", "reader", &reader);
-    const char *extra[] = {"--login-rate", "100000", NULL};
+    const char *extra[] = {"--login-rate", "100000", "--step-up", "3", NULL};
     server_start(&srv, extra);
     account_enroll(&srv, &admin);
     account_enroll(&srv, &reader);
@@ -698,6 +698,20 @@ test_a_reversal_undoes_an_entry_once(void **state)
     http_free(&h);
 }
 
+/* A fresh one-time code for c's session: step-up (the window is 3 s here,
+ * --step-up 3, so that signing in does not count). */
+static void
+step_up(struct client *c, struct account *a)
+{
+    char code[8];
+    struct http h;
+    account_code(a, code);
+    account_post_code(&srv, c, "/api/v1/auth/step-up", code, &h);
+    if (h.status != 204)
+        fail_msg("step-up: %ld %s", h.status, h.body);
+    http_free(&h);
+}
+
 static void
 post_step(int i, const char *json, long status, const char *code)
 {
@@ -717,6 +731,17 @@ static void
 test_dunning_steps_are_refused_out_of_order(void **state)
 {
     (void)state;
+    /* a supply-stop warning step is recorded only after a step-up */
+    sleep(4); /* the sign-in's code is older than the server's 3 s */
+    post_step(D, "{\"step\":\"reminder\",\"taken_on\":\"2026-11-06\"}", 403,
+              "auth.step_up_required");
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/customers/%lld/dunning-steps",
+             (long long)cust_id[D]);
+    json_t *s = get_json(path);
+    assert_int_equal(json_array_size(json_object_get(s, "steps")), 0);
+    json_decref(s);
+    step_up(&admin_c, &admin);
     post_step(D, "{\"step\":\"demand\",\"taken_on\":\"2026-11-06\"}", 409,
               "payments.dunning_step_order");
     post_step(D, "{\"step\":\"stopped\",\"taken_on\":\"2026-11-06\"}", 409,
@@ -743,10 +768,7 @@ test_dunning_steps_are_refused_out_of_order(void **state)
               "payments.dunning_step_order"); /* before the announced date */
     post_step(A, "{\"step\":\"reminder\",\"taken_on\":\"2026-11-12\"}", 409,
               "payments.not_overdue");
-    char path[96];
-    snprintf(path, sizeof(path), "/api/v1/customers/%lld/dunning-steps",
-             (long long)cust_id[D]);
-    json_t *s = get_json(path);
+    s = get_json(path);
     assert_int_equal(json_array_size(json_object_get(s, "steps")), 3);
     assert_true(json_is_true(json_object_get(s, "open")));
     json_t *next = json_object_get(s, "next_steps");
@@ -894,6 +916,434 @@ test_payments_settle_the_oldest_first(void **state)
     json_decref(rec);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The bank's statement, the slip's barcode, a retried POST               */
+/* ---------------------------------------------------------------------- */
+
+/* A 200-byte Zengin record being built: fields put at their positions. */
+static char zrec[200];
+
+static void
+zstart(char type)
+{
+    memset(zrec, ' ', sizeof(zrec));
+    zrec[0] = type;
+}
+
+static void
+zput(int pos, const char *v)
+{
+    memcpy(zrec + pos - 1, v, strlen(v));
+}
+
+static void
+zend(char *file, size_t *n)
+{
+    memcpy(file + *n, zrec, sizeof(zrec));
+    memcpy(file + *n + 200, "\r\n", 2);
+    *n += 202;
+}
+
+/* 振込入金通知 (01) for 2026-11-25..26 (令和 8): data records as
+ * {照会番号, 勘定日, amount (10 digits), payer (JIS half-width), 取消区分},
+ * the trailer with credit_yen as its 入金額合計 (the records' when -1). */
+struct zdata {
+    const char *ref, *day, *amount, *payer;
+    char cancel;
+};
+
+static size_t
+notice(char *file, const struct zdata *d, size_t nd, long long credit_yen)
+{
+    size_t n = 0;
+    long long credit = 0, cancel = 0, ncredit = 0, ncancel = 0;
+    char v[16];
+    zstart('1');
+    zput(2, "010081126081125081126");
+    zput(23, "0149");
+    zput(42, "123");
+    zput(60, "11234567");
+    zend(file, &n);
+    for (size_t i = 0; i < nd; i++) {
+        zstart('2');
+        zput(2, d[i].ref);
+        zput(8, d[i].day);
+        zput(14, d[i].day);
+        zput(20, d[i].amount);
+        zput(30, "00000000000000000000");
+        zput(50, d[i].payer);
+        zrec[127] = d[i].cancel;
+        zend(file, &n);
+        if (d[i].cancel == '1') {
+            ncancel++;
+            cancel += atoll(d[i].amount);
+        } else {
+            ncredit++;
+            credit += atoll(d[i].amount);
+        }
+    }
+    zstart('8');
+    snprintf(v, sizeof(v), "%06lld", ncredit);
+    zput(2, v);
+    snprintf(v, sizeof(v), "%012lld", credit_yen < 0 ? credit : credit_yen);
+    zput(8, v);
+    snprintf(v, sizeof(v), "%06lld", ncancel);
+    zput(20, v);
+    snprintf(v, sizeof(v), "%012lld", cancel);
+    zput(26, v);
+    zend(file, &n);
+    zstart('9');
+    zend(file, &n);
+    return n;
+}
+
+static void
+upload_bank(const char *file, size_t n, const char *query, struct http *h)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/imports/bank-transfers%s", query);
+    client_req_body(&srv, &admin_c, "POST", path, "application/octet-stream",
+                    file, n, h);
+}
+
+/* Whether text parses as a JSON object (into *out). */
+static int
+json_loads_ok(const char *text, json_t **out)
+{
+    *out = json_loads(text, 0, NULL);
+    return json_is_object(*out);
+}
+
+static size_t
+review_count(void)
+{
+    json_t *l = get_json("/api/v1/bank-transfers?status=review&limit=500");
+    size_t n = json_array_size(json_object_get(l, "transfers"));
+    json_decref(l);
+    return n;
+}
+
+static const struct zdata statement[] = {
+    /* C's October ¥4,000: name and amount fit only C's invoice */
+    {"000101", "081125", "0000004000", "\xC4\xB3\xB6\xB2 \xC0\xDB\xB3", ' '},
+    /* ﾔﾏﾀﾞ ﾊﾅｺ ¥777: nobody's name, nobody's amount: review */
+    {"000102", "081126", "0000000777", "\xD4\xCF\xC0\xDE \xCA\xC5\xBA", '0'},
+    /* a cancelled notice: not a payment */
+    {"000103", "081126", "0000001000", "\xB1\xB2", '1'},
+    /* no 照会番号, twice the same: two transfers all the same */
+    {"000000", "081126", "0000000250", "\xB6\xB7\xB8", ' '},
+    {"000000", "081126", "0000000250", "\xB6\xB7\xB8", ' '},
+};
+
+static void
+test_bank_statement_import_matches_and_is_imported_once(void **state)
+{
+    (void)state;
+    static char file[8 * 202];
+    struct http h;
+    size_t reviews = review_count();
+    json_t *rec = receivables(C, "2026-11-26");
+    assert_int_equal(num(rec, "balance_yen"), 4000);
+    json_decref(rec);
+    size_t n = notice(file, statement, 5, -1);
+    /* a dry run reports and writes nothing */
+    upload_bank(file, n, "?dry_run=true", &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(num(h.json, "imported"), 4);
+    http_free(&h);
+    assert_int_equal(review_count(), reviews);
+    upload_bank(file, n, "", &h);
+    if (h.status != 200)
+        fail_msg("import: %ld %s", h.status, h.body);
+    assert_string_equal(str(h.json, "kind"), "deposit_notice");
+    assert_int_equal(num(h.json, "records"), 5);
+    assert_int_equal(num(h.json, "imported"), 4);
+    assert_int_equal(num(h.json, "matched"), 1);
+    assert_int_equal(num(h.json, "review"), 3);
+    assert_int_equal(num(h.json, "skipped"), 1);
+    assert_int_equal(num(h.json, "total_yen"), 5277);
+    json_t *items = json_object_get(h.json, "items");
+    assert_string_equal(str(json_array_get(items, 0), "status"), "matched");
+    assert_int_equal(num(json_array_get(items, 0), "line"), 2);
+    assert_string_equal(str(json_array_get(items, 0), "received_on"),
+                        "2026-11-25");
+    assert_string_equal(str(json_array_get(items, 0), "payer_name"),
+                        "ﾄｳｶｲ ﾀﾛｳ");
+    assert_string_equal(str(json_array_get(items, 1), "status"), "review");
+    assert_string_equal(str(json_array_get(items, 2), "status"), "skipped");
+    int64_t review_id = num(json_array_get(items, 1), "transfer_id");
+    http_free(&h);
+    rec = receivables(C, "2026-11-26"); /* paid by the statement */
+    assert_int_equal(num(rec, "balance_yen"), 0);
+    json_decref(rec);
+    assert_int_equal(review_count(), reviews + 3);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/bank-transfers/%lld",
+             (long long)review_id);
+    json_t *t = get_json(path);
+    assert_string_equal(str(t, "status"), "review");
+    assert_int_equal(num(t, "amount_yen"), 777);
+    assert_string_equal(str(t, "bank_reference"), "照会番号 000102");
+    assert_string_equal(str(t, "received_on"), "2026-11-26");
+    json_decref(t);
+    /* the same file again (or the bank's next, overlapping one) */
+    upload_bank(file, n, "", &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(num(h.json, "imported"), 0);
+    assert_int_equal(num(h.json, "duplicates"), 4);
+    http_free(&h);
+    assert_int_equal(review_count(), reviews + 3);
+    rec = receivables(C, "2026-11-26");
+    assert_int_equal(num(rec, "balance_yen"), 0);
+    json_decref(rec);
+}
+
+static void
+test_bad_bank_statement_is_refused_with_line_and_field(void **state)
+{
+    (void)state;
+    static char file[8 * 202];
+    struct http h;
+    const struct zdata one[] = {
+        {"000201", "081126", "0000000888", "\xB6\xB7\xB8", ' '},
+    };
+    size_t reviews = review_count();
+    size_t n = notice(file, one, 1, 889); /* the trailer is ¥1 off */
+    upload_bank(file, n, "", &h);
+    assert_problem(&h, 422, "payments.bank_statement_format");
+    assert_true(has_japanese(h.body));
+    json_t *e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_int_equal(num(e, "line"), 3);
+    assert_string_equal(str(e, "field"), "credit_amount");
+    http_free(&h);
+    n = notice(file, one, 1, -1);
+    file[202 + 25] = 'A'; /* line 2: the amount (20–29) */
+    upload_bank(file, n, "", &h);
+    assert_problem(&h, 422, "payments.bank_statement_format");
+    e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_int_equal(num(e, "line"), 2);
+    assert_string_equal(str(e, "field"), "amount");
+    http_free(&h);
+    /* well-formed, but a record without the payer's name: nothing is
+     * written, not even the good record before it */
+    const struct zdata later[] = {
+        {"000301", "081126", "0000000999", "\xB6\xB7\xB8", ' '},
+        {"000302", "081126", "0000000555", "", ' '},
+    };
+    n = notice(file, later, 2, -1);
+    upload_bank(file, n, "", &h);
+    assert_problem(&h, 422, "import.rows_invalid");
+    e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_int_equal(num(e, "line"), 3);
+    assert_string_equal(str(e, "field"), "payer_name");
+    http_free(&h);
+    assert_int_equal(review_count(), reviews);
+}
+
+/* A 入出金取引明細 (03) of one account: a transfer of ¥321 from ｱｲｳ on
+ * 2026-11-20, and a withdrawal. */
+static size_t
+statement03(char *file)
+{
+    size_t n = 0;
+    zstart('1');
+    zput(2, "030081126081101081126");
+    zput(23, "0149");
+    zput(42, "123");
+    zput(60, "00010001234567");
+    zput(114, "1100000001000000");
+    zend(file, &n);
+    static const char *const rows[][3] = {{"00000901", "111", "321"},
+                                          {"00000902", "214", "2000"}};
+    char v[16];
+    for (int i = 0; i < 2; i++) {
+        zstart('2');
+        zput(2, rows[i][0]);
+        zput(10, "081120081120");
+        zput(22, rows[i][1]);
+        snprintf(v, sizeof(v), "%012lld", atoll(rows[i][2]));
+        zput(25, v);
+        zput(37, "000000000000");
+        zput(49, "00000000000000000000000");
+        zput(72, "0000000000");
+        if (i == 0)
+            zput(82, "\xB1\xB2\xB3"); /* ｱｲｳ */
+        zend(file, &n);
+    }
+    zstart('8');
+    zput(2, "00000010000000000321000000100000000020001");
+    zput(43, "000000009983210000002");
+    zend(file, &n);
+    zstart('9');
+    zend(file, &n);
+    return n;
+}
+
+static void
+test_bank_statement_from_the_command_line(void **state)
+{
+    (void)state;
+    static char file[8 * 202];
+    char path[400], *out, *err;
+    size_t reviews = review_count();
+    size_t n = statement03(file);
+    snprintf(path, sizeof(path), "%s/statement.txt", srv.dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(file, 1, n, f), n);
+    fclose(f);
+    const char *args[] = {"payments", "bank-transfers", "--data", srv.data,
+                          "--tenant", "0001",           path,     NULL};
+    for (int round = 0; round < 2; round++) {
+        int rc = cli_run(args, &out, &err);
+        if (rc)
+            fail_msg("exit %d: %s", rc, err);
+        json_t *j = NULL;
+        assert_int_equal(json_loads_ok(out, &j), 1);
+        assert_string_equal(str(j, "kind"), "statement");
+        assert_int_equal(num(j, "records"), 2);
+        assert_int_equal(num(j, "skipped"), 1); /* the withdrawal */
+        assert_int_equal(num(j, "imported"), round == 0 ? 1 : 0);
+        assert_int_equal(num(j, "duplicates"), round == 0 ? 0 : 1);
+        json_decref(j);
+        free(out);
+        free(err);
+    }
+    assert_int_equal(review_count(), reviews + 1);
+    file[202 + 30] = 'X'; /* line 2: the amount (25–36) */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(file, 1, n, f), n);
+    fclose(f);
+    assert_int_equal(cli_run(args, &out, &err), 1);
+    assert_non_null(strstr(err, ":2: amount:"));
+    free(out);
+    free(err);
+}
+
+/* The slip's 44 digits for invoice number, amount, with its check digit
+ * (weights 3, 1 from the right) or a wrong one. */
+static void
+barcode(int64_t number, int64_t amount, bool right, char out[45])
+{
+    snprintf(out, 45, "91987654000000%015lld0261231%d%06lld", (long long)number,
+             0, (long long)amount);
+    int sum = 0;
+    for (int i = 0; i < 43; i++)
+        sum += (out[i] - '0') * ((42 - i) % 2 == 0 ? 3 : 1);
+    int cd = (10 - sum % 10) % 10;
+    out[43] = (char)('0' + (right ? cd : (cd + 1) % 10));
+    out[44] = '\0';
+}
+
+static void
+test_convenience_barcode_finds_the_invoice(void **state)
+{
+    (void)state;
+    struct http h;
+    char csv[512], bc[45];
+    json_t *iv = invoice_of(E, "2026-10");
+    int64_t number = num(iv, "number");
+    json_decref(iv);
+    barcode(number, 4000, false, bc);
+    snprintf(csv, sizeof(csv),
+             "バーコード,入金日,店舗\r\n%s,2026-11-21,駅前店\r\n", bc);
+    upload(csv, "", &h);
+    assert_problem(&h, 422, "import.rows_invalid");
+    json_t *e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_int_equal(num(e, "line"), 2);
+    assert_string_equal(str(e, "field"), "barcode");
+    assert_string_equal(str(e, "code"), "payments.cvs_barcode");
+    http_free(&h);
+    barcode(number, 4000, true, bc); /* an amount beside it must agree */
+    snprintf(csv, sizeof(csv),
+             "バーコード,金額,入金日\r\n%s,3999,2026-11-21\r\n", bc);
+    upload(csv, "", &h);
+    assert_problem(&h, 422, "import.rows_invalid");
+    e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_string_equal(str(e, "field"), "amount_yen");
+    http_free(&h);
+    json_t *rec = receivables(E, "2026-11-21");
+    assert_int_equal(num(rec, "balance_yen"), 4000);
+    json_decref(rec);
+    snprintf(csv, sizeof(csv),
+             "バーコード,入金日,店舗\r\n%s,2026-11-21,駅前店\r\n", bc);
+    upload(csv, "", &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(num(h.json, "imported"), 1);
+    assert_int_equal(num(h.json, "total_yen"), 4000);
+    http_free(&h);
+    rec = receivables(E, "2026-11-21");
+    assert_int_equal(num(rec, "balance_yen"), 0);
+    json_decref(rec);
+}
+
+static void
+keyed_payment(const char *key, const char *json, struct http *h)
+{
+    char header[320];
+    snprintf(header, sizeof(header), "Idempotency-Key: %s", key);
+    admin_c.extra_header = header;
+    client_req(&srv, &admin_c, "POST", "/api/v1/payments", json, h);
+    admin_c.extra_header = NULL;
+}
+
+static void
+test_idempotency_key_records_a_payment_once(void **state)
+{
+    (void)state;
+    struct http h;
+    char body[256], other[256];
+    snprintf(body, sizeof(body),
+             "{\"method\":\"cash\",\"customer_id\":%lld,\"amount_yen\":1500,"
+             "\"paid_on\":\"2026-11-22\",\"collected_by\":\"佐藤\"}",
+             (long long)cust_id[F]);
+    json_t *rec = receivables(F, "2026-11-22");
+    int64_t before = num(rec, "balance_yen");
+    json_decref(rec);
+    keyed_payment("f-cash-2026-11-22", body, &h);
+    if (h.status != 201)
+        fail_msg("first: %ld %s", h.status, h.body);
+    int64_t entry = num(json_object_get(h.json, "entry"), "id");
+    int64_t receipt = num(h.json, "receipt_number");
+    assert_null(http_header(&h, "Idempotent-Replayed"));
+    http_free(&h);
+    /* the network dropped the answer: the client sends it again */
+    keyed_payment("f-cash-2026-11-22", body, &h);
+    assert_int_equal(h.status, 201);
+    assert_int_equal(num(json_object_get(h.json, "entry"), "id"), entry);
+    assert_int_equal(num(h.json, "receipt_number"), receipt);
+    assert_non_null(http_header(&h, "Idempotent-Replayed"));
+    http_free(&h);
+    rec = receivables(F, "2026-11-22");
+    assert_int_equal(num(rec, "balance_yen"), before - 1500); /* once */
+    json_decref(rec);
+    /* the same key with another body is refused, nothing recorded */
+    snprintf(other, sizeof(other),
+             "{\"method\":\"cash\",\"customer_id\":%lld,\"amount_yen\":2500,"
+             "\"paid_on\":\"2026-11-22\"}",
+             (long long)cust_id[F]);
+    keyed_payment("f-cash-2026-11-22", other, &h);
+    assert_problem(&h, 422, "payments.idempotency_key_reused");
+    assert_true(has_japanese(h.body));
+    http_free(&h);
+    keyed_payment("bad key with spaces", body, &h);
+    assert_problem(&h, 422, "invalid");
+    assert_non_null(strstr(h.body, "Idempotency-Key"));
+    http_free(&h);
+    rec = receivables(F, "2026-11-22");
+    assert_int_equal(num(rec, "balance_yen"), before - 1500);
+    json_decref(rec);
+    /* a new key is a new payment */
+    keyed_payment("f-cash-2026-11-22-b", body, &h);
+    assert_int_equal(h.status, 201);
+    assert_true(num(json_object_get(h.json, "entry"), "id") != entry);
+    http_free(&h);
+    rec = receivables(F, "2026-11-22");
+    assert_int_equal(num(rec, "balance_yen"), before - 3000);
+    json_decref(rec);
+}
+
 static void
 test_every_change_is_audited(void **state)
 {
@@ -910,7 +1360,8 @@ test_every_change_is_audited(void **state)
     }
     static const char *const actions[] = {
         "payment.record",  "transfer.assign",     "payment.import",
-        "payment.reverse", "contact_note.create", "dunning.step"};
+        "payment.reverse", "contact_note.create", "dunning.step",
+        "transfer.import"};
     const char *missing = NULL;
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
         if (!strstr(out, actions[i]))
@@ -941,6 +1392,13 @@ main(void)
         cmocka_unit_test(test_overdue_list_shows_d),
         cmocka_unit_test(test_reminder_letter_is_a_pdf_with_the_amount),
         cmocka_unit_test(test_payments_settle_the_oldest_first),
+        cmocka_unit_test(
+            test_bank_statement_import_matches_and_is_imported_once),
+        cmocka_unit_test(
+            test_bad_bank_statement_is_refused_with_line_and_field),
+        cmocka_unit_test(test_bank_statement_from_the_command_line),
+        cmocka_unit_test(test_convenience_barcode_finds_the_invoice),
+        cmocka_unit_test(test_idempotency_key_records_a_payment_once),
         cmocka_unit_test(test_every_change_is_audited), /* last */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

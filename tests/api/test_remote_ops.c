@@ -4,7 +4,9 @@
  *
  * Accounts: an admin and a safety user (both devices.operate), an office
  * user (devices.read only). serve runs with --step-up 40: a sign-in's code
- * counts as step-up for 40 s, after which the last test is refused.
+ * counts as step-up for 40 s, after which the last test is refused; and
+ * with --remote-op-ttl 10: an operation expires 10 s after its request
+ * (or approval) unless it moves on.
  *
  * Cases: the office cannot request; the requester cannot approve their own
  * request; another user's approval queues the command, ingest hands it to
@@ -12,8 +14,12 @@
  * key), the operation becomes sent, and the meter's shutoff_remote event
  * (code cmd-<id>) confirms it — every step in the tenant's audit log; the
  * sixth shutoff request in an hour is refused (429 remote_op.cap_reached,
- * in Japanese); no web route changes the cap, the operator's CLI does;
- * without a fresh code, requesting and approving are refused.
+ * in Japanese); no web route changes the cap, the operator's CLI does; a
+ * restore the meter cannot carry out (its command_failed event) fails the
+ * operation, and "sent" is recorded by serve's sweeper without anyone
+ * reading the operation; a request nobody decides expires on its own
+ * (audited) within the sweep; without a fresh code, requesting and
+ * approving are refused.
  */
 #include "ingest_util.h"
 
@@ -60,9 +66,15 @@ setup(void **state)
     fprintf(f, "%s\n", TOKEN);
     fclose(f);
     chmod(token_file, 0600);
-    const char *extra[] = {
-        "--login-rate",          "100000",   "--step-up", "40",
-        "--internal-token-file", token_file, NULL};
+    const char *extra[] = {"--login-rate",
+                           "100000",
+                           "--step-up",
+                           "40",
+                           "--internal-token-file",
+                           token_file,
+                           "--remote-op-ttl",
+                           "10",
+                           NULL};
     server_start(&srv, extra);
     const char *iextra[] = {"--refresh-ms", "200", NULL};
     ingest_start(&ing, &srv, token_file, iextra);
@@ -250,6 +262,78 @@ test_approved_shutoff_reaches_meter_and_is_confirmed(void **state)
     http_free(&h);
 }
 
+/* The tenant's audit entries of action (new ref: the answer). */
+static json_t *
+audit_of(const char *action)
+{
+    struct http h;
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/audit?action=%s&limit=200", action);
+    client_req(&srv, &admin_c, "GET", path, NULL, &h);
+    assert_int_equal(h.status, 200);
+    json_t *j = json_incref(h.json);
+    http_free(&h);
+    return j;
+}
+
+/* Whether the audit has action for operation id. */
+static bool
+audited(const char *action, long long id)
+{
+    char target[48];
+    snprintf(target, sizeof(target), "\"remote_op:%lld\"", id);
+    json_t *j = audit_of(action);
+    char *text = json_dumps(j, JSON_COMPACT);
+    bool found = strstr(text, target) != NULL;
+    free(text);
+    json_decref(j);
+    return found;
+}
+
+static void
+test_a_restore_the_meter_cannot_do_fails_the_operation(void **state)
+{
+    (void)state;
+    struct http h;
+    char path[160], body[400];
+    snprintf(path, sizeof(path), "/api/v1/devices/%s/restore", meter.id);
+    client_req(&srv, &admin_c, "POST", path,
+               "{\"reason\":\"支払い確認済み\",\"safety_confirmed\":true}", &h);
+    if (h.status != 202)
+        fail_msg("%ld %s", h.status, h.body);
+    long long op = num(json_object_get(h.json, "operation"), "id");
+    http_free(&h);
+    decide(&safety_c, op, "approve", &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    json_t *c = heartbeat_until_command();
+    assert_string_equal(str(c, "action"), "restore");
+    command_verify(c);
+    long long cmd = num(c, "id");
+    json_decref(c);
+    /* nobody reads the operation: the sweeper records "sent" */
+    for (int i = 0; i < 50 && !audited("remote_op.sent", op); i++)
+        usleep(100000);
+    assert_true(audited("remote_op.sent", op));
+    /* the meter cannot restore (its valve did not open): it says so */
+    snprintf(body, sizeof(body),
+             "{\"device_id\":\"%s\",\"messages\":[{\"seq\":%lld,\"kind\":"
+             "\"event\",\"at\":\"2026-06-18T06:05:00+09:00\",\"event\":"
+             "\"command_failed\",\"code\":\"cmd-%lld\"}]}",
+             meter.id, (long long)++meter.seq, cmd);
+    dev_post(&ing, &meter, body, &h);
+    assert_int_equal(h.status, 200);
+    http_free(&h);
+    wait_forwarded(&ing, 15);
+    json_t *o = op_get(op);
+    assert_string_equal(str(o, "status"), "failed");
+    assert_string_equal(str(o, "failure"), "device_reported");
+    assert_non_null(str(o, "failed_at"));
+    assert_true(num(o, "confirm_event_id") > 0);
+    json_decref(o);
+    assert_true(audited("remote_op.fail", op));
+}
+
 static void
 test_sixth_shutoff_in_an_hour_is_refused(void **state)
 {
@@ -311,6 +395,30 @@ test_web_cannot_change_the_cap_but_the_cli_can(void **state)
 }
 
 static void
+test_an_undecided_request_expires_on_its_own(void **state)
+{
+    (void)state;
+    struct http h;
+    struct dev d;
+    dev_register_cli(&srv, &d, "NCU-EXPIRE-1", "smart_meter");
+    client_req(&srv, &admin_c, "POST", "/api/v1/devices/NCU-EXPIRE-1/restore",
+               "{\"reason\":\"期限切れの確認\",\"safety_confirmed\":true}", &h);
+    if (h.status != 202)
+        fail_msg("%ld %s", h.status, h.body);
+    long long op = num(json_object_get(h.json, "operation"), "id");
+    http_free(&h);
+    assert_false(audited("remote_op.expire", op));
+    /* 10 s to decide, then the sweep (2 s): nobody reads it meanwhile */
+    sleep(10);
+    for (int i = 0; i < 50 && !audited("remote_op.expire", op); i++)
+        usleep(100000);
+    assert_true(audited("remote_op.expire", op));
+    json_t *o = op_get(op);
+    assert_string_equal(str(o, "status"), "expired");
+    json_decref(o);
+}
+
+static void
 test_without_a_fresh_code_requests_are_refused(void **state)
 {
     (void)state;
@@ -331,8 +439,11 @@ main(void)
         cmocka_unit_test(test_office_cannot_request_a_shutoff),
         cmocka_unit_test(test_requester_cannot_approve_own_shutoff),
         cmocka_unit_test(test_approved_shutoff_reaches_meter_and_is_confirmed),
+        cmocka_unit_test(
+            test_a_restore_the_meter_cannot_do_fails_the_operation),
         cmocka_unit_test(test_sixth_shutoff_in_an_hour_is_refused),
         cmocka_unit_test(test_web_cannot_change_the_cap_but_the_cli_can),
+        cmocka_unit_test(test_an_undecided_request_expires_on_its_own),
         cmocka_unit_test(test_without_a_fresh_code_requests_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -76,6 +76,13 @@ export class Server {
 
   async stop() {
     await this.browser?.close();
+    // a server that died under a journey is the failure to report, with
+    // the end of its log (an ASan report, a fatal error)
+    if (this.proc && this.proc.exitCode !== null) {
+      const tail = readFileSync(this.logPath, 'utf8').split('\n').slice(-60).join('\n');
+      rmSync(this.dir, { recursive: true, force: true });
+      throw new Error(`serve exited (${this.proc.exitCode}) during the tests:\n${tail}`);
+    }
     if (this.proc && this.proc.exitCode === null) {
       const gone = new Promise((r) => this.proc.on('exit', r));
       this.proc.kill('SIGTERM');

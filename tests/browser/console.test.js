@@ -21,8 +21,10 @@
 // Each journey ends with a screenshot under browser-out/console/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SRC, Server, TENANT, signIn, totp } from './console-harness.js';
 
 const srv = new Server();
@@ -213,10 +215,16 @@ test('an office user sees the billing menus and the day’s work on home', async
 
 test('every message key used exists, in Japanese and in English', async () => {
   const web = resolve(SRC, 'web/js');
-  // as an ES module whatever node makes of a .js file outside a package
-  const load = async (lang) => (await import(`data:text/javascript,${encodeURIComponent(
-    readFileSync(join(web, 'messages', `${lang}.js`), 'utf8'))}`)).default;
+  // as ES modules whatever node makes of a .js file outside a package: the
+  // catalogues (each imports its areas' files) copied beside a package.json
+  const dir = mkdtempSync(join(tmpdir(), 'pl-messages-'));
+  writeFileSync(join(dir, 'package.json'), '{"type": "module"}');
+  for (const f of readdirSync(join(web, 'messages'))) {
+    if (f.endsWith('.js')) copyFileSync(join(web, 'messages', f), join(dir, f));
+  }
+  const load = async (lang) => (await import(pathToFileURL(join(dir, `${lang}.js`)).href)).default;
   const [ja, en] = [await load('ja'), await load('en')];
+  rmSync(dir, { recursive: true, force: true });
   assert.deepEqual(Object.keys(en).sort(), Object.keys(ja).sort());
   const files = (d) => readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory()
     ? files(join(d, f)) : f.endsWith('.js') ? [join(d, f)] : []));

@@ -35,12 +35,41 @@ const ROUTES = [
   { path: '/customers/:id/:tab?', perm: 'customers.read', load: () => import('./pages/customer.js') },
   { path: '/supply-points/:id/move', perm: 'customers.write', load: () => import('./pages/move.js') },
   // 検針 meter reading
+  { path: '/readings', perm: 'readings.read', load: () => import('./pages/reading-routes.js') },
+  { path: '/readings/review', perm: 'readings.manage', load: () => import('./pages/reading-review.js') },
+  { path: '/readings/routes/:route', perm: 'readings.read', load: () => import('./pages/reading-entry.js') },
   // 料金・請求 billing
   { path: '/billing/runs', perm: 'billing.read', load: () => import('./pages/billing-runs.js') },
+  { path: '/billing/runs/new', perm: 'billing.write', load: () => import('./pages/billing-run-new.js') },
+  { path: '/billing/invoices', perm: 'billing.read', load: () => import('./pages/invoice-list.js') },
+  { path: '/billing/invoices/:id', perm: 'billing.read', load: () => import('./pages/invoice-page.js') },
+  { path: '/billing/tariffs', perm: 'billing.read', load: () => import('./pages/tariff-list.js') },
+  { path: '/billing/tariffs/:id', perm: 'billing.read', load: () => import('./pages/tariff-page.js') },
   // 入金 payments
+  { path: '/payments', perm: 'payments.read', load: () => import('./pages/payments-home.js') },
+  { path: '/payments/debits', perm: 'payments.read', load: () => import('./pages/debit-requests.js') },
+  { path: '/payments/debits/new', perm: 'payments.write', load: () => import('./pages/debit-new.js') },
+  { path: '/payments/debits/:id', perm: 'payments.read', load: () => import('./pages/debit-request.js') },
+  { path: '/payments/followups', perm: 'payments.read', load: () => import('./pages/payments-followups.js') },
+  { path: '/payments/transfers', perm: 'payments.read', load: () => import('./pages/payments-transfers.js') },
+  { path: '/payments/cash', perm: ['payments.read', 'payments.write'], load: () => import('./pages/payments-cash.js') },
+  { path: '/payments/ageing', perm: 'payments.read', load: () => import('./pages/payments-ageing.js') },
   { path: '/payments/overdue', perm: 'payments.read', load: () => import('./pages/overdue.js') },
   // 監視 monitoring
+  { path: '/alarms', perm: 'alarms.read', load: () => import('./pages/alarms.js') },
+  { path: '/alarms/:id', perm: 'alarms.read', load: () => import('./pages/alarms-detail.js') },
+  { path: '/repairs', perm: 'alarms.read', load: () => import('./pages/repairs.js') },
+  { path: '/devices', perm: 'devices.read', load: () => import('./pages/devices.js') },
+  { path: '/remote-ops', perm: 'devices.read', load: () => import('./pages/remote-ops.js') },
   // 設定 settings
+  { path: '/settings', load: () => import('./pages/settings.js') },
+  { path: '/settings/account', load: () => import('./pages/settings-account.js') },
+  { path: '/settings/users', perm: 'users.read', load: () => import('./pages/settings-users.js') },
+  { path: '/settings/company', perm: 'billing.read', load: () => import('./pages/settings-company.js') },
+  { path: '/settings/tokens', perm: 'users.read', load: () => import('./pages/settings-tokens.js') },
+  { path: '/settings/notifications', perm: 'users.read', load: () => import('./pages/settings-notify.js') },
+  { path: '/settings/support', perm: 'users.read', load: () => import('./pages/settings-support.js') },
+  { path: '/settings/audit', perm: 'audit.read', load: () => import('./pages/settings-audit.js') },
   { path: '/preferences', load: () => import('./pages/preferences.js') },
 ];
 

@@ -1,14 +1,11 @@
 // home-panels.js — what the home page (ダッシュボード) shows, as a table of
 // panels. home.js lays out three regions, in this order:
 //
-//   alarms   full width, first: open alarms (gas alarms first). EMPTY
-//            TODAY: the alarm API is being built. The alarms module adds
-//            its panel here — { id: 'alarms', region: 'alarms', perm:
-//            'devices.read', title: 'home.alarms', load: () =>
-//            import('./panels/alarms.js') } — and that module's
-//            render(el, ctx) keeps it live (Server-Sent Events) and returns
-//            a cleanup that closes the stream when the user leaves home.
-//            While no panel has this region, the region is not shown.
+//   alarms   full width, first: open alarms (gas alarms first), kept
+//            live by the alarm feed (Server-Sent Events) in
+//            panels/alarms.js, whose cleanup closes the stream when the
+//            user leaves home. Only for roles with alarms.read; without
+//            it the region is not shown.
 //   work     today's work, cards in a grid;
 //   notices  the user's notices and approvals waiting, after them in the
 //            same grid.
@@ -18,6 +15,8 @@
 // fills el (the card's body) and may return a cleanup function. A panel
 // whose perm the user lacks is not loaded at all. ctx: { go, href }.
 export const PANELS = [
+  { id: 'alarms', region: 'alarms', perm: 'alarms.read', title: 'home.alarms',
+    load: () => import('./panels/alarms.js') },
   { id: 'readings', region: 'work', perm: 'readings.read', title: 'home.readings',
     load: () => import('./panels/readings.js') },
   { id: 'review', region: 'work', perm: 'readings.manage', title: 'home.review',

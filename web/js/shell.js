@@ -20,11 +20,19 @@ export const NAV = [
   { path: '/customers', label: 'nav.customers', perm: 'customers.read',
     match: /^\/(customers|supply-points)(\/|$)/ },
   // 検針 meter reading
-  { path: '/billing/runs', label: 'nav.billingRuns', perm: 'billing.read', match: /^\/billing(\/|$)/ },
-  { path: '/payments/overdue', label: 'nav.overdue', perm: 'payments.read', match: /^\/payments(\/|$)/ },
+  { path: '/readings', label: 'nav.readings', perm: 'readings.read', match: /^\/readings(\/routes(\/|$)|\/?$)/ },
+  { path: '/readings/review', label: 'nav.readingReview', perm: 'readings.manage', match: /^\/readings\/review(\/|$)/ },
+  { path: '/billing/runs', label: 'nav.billingRuns', perm: 'billing.read', match: /^\/billing\/runs(\/|$)/ },
+  { path: '/billing/invoices', label: 'nav.invoices', perm: 'billing.read', match: /^\/billing\/invoices(\/|$)/ },
+  { path: '/billing/tariffs', label: 'nav.tariffs', perm: 'billing.read', match: /^\/billing\/tariffs(\/|$)/ },
+  { path: '/payments', label: 'nav.payments', perm: 'payments.read', match: /^\/payments(\/|$)/ },
   // 監視 monitoring
+  { path: '/alarms', label: 'nav.monitoring', perm: 'alarms.read',
+    match: /^\/(alarms|repairs|devices|remote-ops)(\/|$)/ },
   { section: 'nav.sectionTools' },
-  // 設定 settings
+  // 設定 settings (everyone: their own password and second factor; the
+  // settings page lists the screens the role opens)
+  { path: '/settings', label: 'nav.settings', match: /^\/settings(\/|$)/ },
   // The meter reader's phone page (web/field), a page of its own.
   { url: '/field/', label: 'nav.field', perm: 'readings.write' },
   { path: '/preferences', label: 'nav.preferences', match: /^\/preferences(\/|$)/ },

@@ -312,20 +312,46 @@ test_invoices_share_a_basis_and_old_ones_read_the_same(void **state)
                    " length(b.body) - 1) FROM invoice_bases b"
                    " WHERE b.id = basis_id) || ',' || substr(snapshot, 2),"
                    " basis_id = NULL WHERE number = 2");
-    /* and its lines a row each in invoice_lines (before billing v4) */
+    /* and its lines a row each in invoice_lines (before billing v4); the
+     * row keeps them as one flat array, six values a line */
     run_sql(f->st,
             "INSERT INTO invoice_lines (invoice_id, position, kind,"
             " description, quantity_tenths, unit_price_cyen, amount_yen,"
-            " tax_rate) SELECT iv.id, j.key + 1, json_extract(j.value, '$[0]'),"
-            " json_extract(j.value, '$[1]'),"
-            " NULLIF(json_extract(j.value, '$[2]'), 0),"
-            " NULLIF(json_extract(j.value, '$[3]'), 0),"
-            " json_extract(j.value, '$[4]'), json_extract(j.value, '$[5]')"
-            " FROM invoices iv, json_each(iv.lines) j WHERE iv.number = 2;"
+            " tax_rate) SELECT iv.id, j.key / 6 + 1,"
+            " json_extract(iv.lines, '$[' || j.key || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 1) || ']'),"
+            " NULLIF(json_extract(iv.lines, '$[' || (j.key + 2) || ']'), 0),"
+            " NULLIF(json_extract(iv.lines, '$[' || (j.key + 3) || ']'), 0),"
+            " json_extract(iv.lines, '$[' || (j.key + 4) || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 5) || ']')"
+            " FROM invoices iv, json_each(iv.lines) j"
+            " WHERE iv.number = 2 AND j.key % 6 = 0;"
             "UPDATE invoices SET lines = NULL WHERE number = 2");
     /* base, usage (one band), equipment */
     assert_int_equal(scalar(f, "SELECT COUNT(*) FROM invoice_lines"), 3);
     json_t *after = invoice_of_number(f, 2);
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+    /* billing v4 kept one array per line in the row: read the same too */
+    before = invoice_of_number(f, 1);
+    assert_int_equal(scalar(f, "SELECT json_array_length(lines) % 6 FROM"
+                               " invoices WHERE number = 1"),
+                     0);
+    run_sql(f->st,
+            "UPDATE invoices SET lines = (SELECT json_group_array(json_array("
+            " json_extract(iv.lines, '$[' || j.key || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 1) || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 2) || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 3) || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 4) || ']'),"
+            " json_extract(iv.lines, '$[' || (j.key + 5) || ']')))"
+            " FROM invoices iv, json_each(iv.lines) j"
+            " WHERE iv.number = 1 AND j.key % 6 = 0) WHERE number = 1");
+    assert_int_equal(scalar(f, "SELECT json_type(lines, '$[0]') = 'array'"
+                               " FROM invoices WHERE number = 1"),
+                     1);
+    after = invoice_of_number(f, 1);
     assert_true(json_equal(before, after));
     json_decref(before);
     json_decref(after);

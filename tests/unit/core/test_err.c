@@ -194,6 +194,9 @@ static const enum err all_errors[] = {
     ERR_REMOTE_OP_BUSY,
     ERR_REMOTE_OP_DEVICE,
     ERR_MQTT_ENVELOPE,
+    ERR_BANK_STATEMENT_FORMAT,
+    ERR_CVS_BARCODE,
+    ERR_IDEMPOTENCY_KEY_REUSED,
 };
 
 #define NERRORS (sizeof(all_errors) / sizeof(all_errors[0]))

@@ -72,10 +72,10 @@ open_months(struct store *st)
     assert_int_equal(store_tx_begin(st), ERR_OK);
     for (int i = 0; i < n; i++) {
         assert_int_equal(period_create(st, routes[i], "2026-10", "2026-10-01",
-                                       "2026-10-20", "test", &id),
+                                       "2026-10-20", NULL, "test", &id, NULL),
                          ERR_OK);
         assert_int_equal(period_create(st, routes[i], "2026-11", "2026-11-01",
-                                       "2026-11-20", "test", &id),
+                                       "2026-11-20", NULL, "test", &id, NULL),
                          ERR_OK);
     }
     /* September's unread points are estimated (推定検針): the file's

@@ -359,7 +359,8 @@ setup_store(void **state)
     assert_int_equal(pool_tenant(1, &st), ERR_OK);
     assert_int_equal(store_tx_begin(st), ERR_OK);
     assert_int_equal(period_create(st, "R01", "2026-10", "2026-10-01",
-                                   "2026-10-20", "test", &period_id),
+                                   "2026-10-20", NULL, "test", &period_id,
+                                   NULL),
                      ERR_OK);
     assert_int_equal(store_tx_commit(st), ERR_OK);
     load_points();

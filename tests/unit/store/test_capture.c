@@ -198,6 +198,38 @@ test_each_transaction_is_one_record(void **state)
     store_close(st);
 }
 
+/* A batch job defers the journal's sync: its commits are appended (in
+ * order, readable at once) without an fdatasync each, and one flush makes
+ * them all durable. */
+static void
+test_deferred_sync_appends_and_flushes_once(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_tenant(f->dir, 8);
+    struct journal *j = capture_journal(st);
+    uint64_t base = store_seq(st), syncs = journal_sync_count(j);
+    put(st, "a", "1");
+    assert_int_equal(journal_sync_count(j), syncs + 1); /* one per commit */
+    capture_defer_sync(st, true);
+    put(st, "b", "2");
+    put(st, "c", "3");
+    put(st, "d", "4");
+    assert_int_equal(journal_sync_count(j), syncs + 1); /* none yet */
+    struct journal_info ji;
+    char jdir[128];
+    journal_dir_path(f->dir, "8", jdir, sizeof(jdir));
+    ok(journal_verify(jdir, &ji));
+    assert_int_equal(ji.last_seq, base + 4); /* all appended */
+    capture_defer_sync(st, false);
+    ok(capture_flush(st));
+    assert_int_equal(journal_sync_count(j), syncs + 2); /* one for three */
+    ok(capture_flush(st)); /* nothing left: no sync */
+    assert_int_equal(journal_sync_count(j), syncs + 2);
+    put(st, "e", "5"); /* back to a sync per commit */
+    assert_int_equal(journal_sync_count(j), syncs + 3);
+    store_close(st);
+}
+
 static void
 test_autocommit_writes_are_journaled(void **state)
 {
@@ -741,6 +773,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_each_transaction_is_one_record),
+        T(test_deferred_sync_appends_and_flushes_once),
         T(test_autocommit_writes_are_journaled),
         T(test_snapshot_and_journal_reproduce_the_store),
         T(test_replay_up_to_a_time_stops_there),

@@ -8,6 +8,7 @@ import { h } from '../lib/dom.js';
 import { formatCount, formatDate, formatYen } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { loadInto, pager, table } from '../lib/ui.js';
+import { paymentsNav } from './payments-common.js';
 
 const LIMIT = 50;
 const METHODS = ['debit', 'transfer', 'collection', 'cvs'];
@@ -37,7 +38,8 @@ export function render(el, ctx) {
   });
   const totals = h('div', {});
   const list = h('div', {});
-  el.append(h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, t('overdue.title'))), totals, filters, list);
+  el.append(paymentsNav(ctx.path), h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, t('overdue.title'))),
+            totals, filters, list);
   el.querySelector('h1').focus();
 
   loadInto(totals, () => api('GET', '/api/v1/receivables/ageing?limit=1'), ({ totals: x }) =>

@@ -39,6 +39,6 @@ export function render(el, ctx) {
       [t('prefs.role'), me.user.role_label || me.user.role],
       [t('prefs.tenant'), `${me.tenant.name}（${me.tenant.code}）`, 'wrap'],
       [t('prefs.sessionEnds'), formatDateTime(new Date(me.session_expires_at * 1000).toISOString())],
-    ])));
+    ]), h('p', {}, h('a', { href: '#/settings/account', id: 'prefs-account' }, t('settings.account.link')))));
   el.querySelector('h1').focus();
 }

@@ -142,8 +142,8 @@ function recoveryCodes(root, codes, done) {
   root.querySelector('h2').focus();
 }
 
-async function enrollStep(root, done, restart) {
-  const e = await api('GET', '/api/v1/auth/enroll', undefined, QUIET);
+async function enrollStep(root, done, restart, base) {
+  const e = await api('GET', `${base}/enroll`, undefined, QUIET);
   const code = codeInput(t('signin.enrollCode'));
   const qr = h('img', { class: 'qr', width: 200, height: 200, alt: t('signin.qrAlt'),
                         src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(e.qr_svg)}` });
@@ -154,14 +154,14 @@ async function enrollStep(root, done, restart) {
     fields: [code], button: t('signin.enrollSubmit'),
     extra: [h('button', { type: 'button', class: 'link', onclick: restart }, t('signin.restart'))],
     run: async () => {
-      const r = await api('POST', '/api/v1/auth/enroll', { code: code.input.value.replace(/\s/g, '') }, QUIET);
+      const r = await api('POST', `${base}/enroll`, { code: code.input.value.replace(/\s/g, '') }, QUIET);
       setCsrfToken(r.csrf);
       recoveryCodes(root, r.recovery_codes || [], done);
     },
   }).form.insertBefore(h('div', { class: 'enroll' }, qr, key), code.el);
 }
 
-function recoveryStep(root, done, restart) {
+function recoveryStep(root, done, restart, base) {
   const code = input(t('signin.recoveryCode'), { name: 'code', autocomplete: 'off', autocapitalize: 'off',
                                                   maxlength: 20, placeholder: 'xxxxx-xxxxx' });
   step(root, {
@@ -169,24 +169,24 @@ function recoveryStep(root, done, restart) {
     fields: [code], button: t('signin.submit'),
     extra: [h('button', { type: 'button', class: 'link', onclick: restart }, t('signin.restart'))],
     run: async () => {
-      const r = await api('POST', '/api/v1/auth/recovery', { code: code.input.value.trim() }, QUIET);
+      const r = await api('POST', `${base}/recovery`, { code: code.input.value.trim() }, QUIET);
       setCsrfToken(r.csrf);
       await done();
     },
   });
 }
 
-function codeStep(root, done, restart) {
+function codeStep(root, done, restart, base) {
   const code = codeInput(t('signin.code'));
   step(root, {
     title: t('signin.codeTitle'), intro: t('signin.codeIntro'),
     fields: [code], button: t('signin.submit'),
     extra: [h('div', { class: 'links' },
-      h('button', { type: 'button', class: 'link', onclick: () => recoveryStep(root, done, restart) },
+      h('button', { type: 'button', class: 'link', onclick: () => recoveryStep(root, done, restart, base) },
         t('signin.useRecovery')),
       h('button', { type: 'button', class: 'link', onclick: restart }, t('signin.restart')))],
     run: async () => {
-      const r = await api('POST', '/api/v1/auth/totp', { code: code.input.value.replace(/\s/g, '') }, QUIET);
+      const r = await api('POST', `${base}/totp`, { code: code.input.value.replace(/\s/g, '') }, QUIET);
       setCsrfToken(r.csrf);
       await done();
     },
@@ -209,11 +209,14 @@ async function serviceLine(el) {
 
 // Show the sign-in in root; resolves with GET /api/v1/auth/me once the
 // session is full. notice: why sign-in is asked for (the session ended,
-// signed out). onLang: the language was switched (re-render).
-export function signIn(root, { notice = '', noticeKind = 'info', onLang } = {}) {
+// signed out). onLang: the language was switched (re-render). operator:
+// the platform operators' sign-in (/api/v1/operator/*, no 事業者コード;
+// the platform console, web/platform), resolving with its /me.
+export function signIn(root, { notice = '', noticeKind = 'info', onLang, operator = false } = {}) {
+  const base = operator ? '/api/v1/operator' : '/api/v1/auth';
   return new Promise((resolve) => {
     const done = async () => {
-      const me = await api('GET', '/api/v1/auth/me', undefined, QUIET);
+      const me = await api('GET', `${base}/me`, undefined, QUIET);
       setCsrfToken(me.csrf);
       resolve(me);
     };
@@ -223,37 +226,37 @@ export function signIn(root, { notice = '', noticeKind = 'info', onLang } = {}) 
                                   onclick: () => { setLang(lang() === 'ja' ? 'en' : 'ja'); onLang?.(); } },
                       t('common.switchLang'));
     fill(root, h('header', { class: 'signin-top' }, h('h1', { class: 'brand' }, 'pilotlight'),
-                 h('span', { class: 'tagline' }, t('app.tagline')), langBtn),
+                 h('span', { class: 'tagline' }, t(operator ? 'platform.tagline' : 'app.tagline')), langBtn),
          h('main', { class: 'signin-main', id: 'main' },
            notice ? h('p', { class: `notice ${noticeKind}`, role: 'status', id: 'signin-notice' }, notice) : null,
            card),
          h('footer', { class: 'signin-foot' }, status));
     serviceLine(status);
     const restart = () => {
-      api('POST', '/api/v1/auth/logout', {}, QUIET).catch(() => {});
+      api('POST', `${base}/logout`, {}, QUIET).catch(() => {});
       first();
     };
     function first() {
       const prev = lastSignIn();
-      const tenant = input(t('signin.tenant'), { name: 'tenant', autocomplete: 'organization', autocapitalize: 'off',
+      const tenant = operator ? null : input(t('signin.tenant'), { name: 'tenant', autocomplete: 'organization', autocapitalize: 'off',
                                                  maxlength: 20, value: prev.tenant || null }, t('signin.tenantHint'));
       const login = input(t('signin.login'), { name: 'login_id', autocomplete: 'username', autocapitalize: 'off',
-                                               maxlength: 64, value: prev.login || null });
+                                               maxlength: 64, value: (operator ? null : prev.login) || null });
       const password = input(t('signin.password'), { name: 'password', type: 'password',
                                                      autocomplete: 'current-password', maxlength: 256 });
       step(card, {
-        title: t('signin.title'), intro: t('signin.intro'),
-        fields: [tenant, login, password], button: t('signin.next'),
+        title: t(operator ? 'platform.signinTitle' : 'signin.title'),
+        intro: t(operator ? 'platform.signinIntro' : 'signin.intro'),
+        fields: [tenant, login, password].filter(Boolean), button: t('signin.next'),
         run: async () => {
-          const r = await api('POST', '/api/v1/auth/login', {
-            tenant: tenant.input.value.trim(), login_id: login.input.value.trim(),
-            password: password.input.value,
-          }, QUIET);
+          const body = { login_id: login.input.value.trim(), password: password.input.value };
+          if (tenant) body.tenant = tenant.input.value.trim();
+          const r = await api('POST', `${base}/login`, body, QUIET);
           setCsrfToken(r.csrf);
-          rememberSignIn(tenant.input.value.trim(), login.input.value.trim());
+          if (tenant) rememberSignIn(tenant.input.value.trim(), login.input.value.trim());
           if (r.stage === 'full') await done();
-          else if (r.stage === 'enroll') await enrollStep(card, done, restart);
-          else codeStep(card, done, restart);
+          else if (r.stage === 'enroll') await enrollStep(card, done, restart, base);
+          else codeStep(card, done, restart, base);
         },
       });
     }

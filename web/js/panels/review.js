@@ -1,6 +1,7 @@
 // panels/review.js — 要確認: flagged readings and open conflicts waiting for
 // the office (GET /api/v1/readings/review), the first few with a link to
-// the customer's reading history.
+// the customer's reading history and one to the review list
+// (pages/reading-review.js).
 import { api } from '../lib/api.js';
 import { h } from '../lib/dom.js';
 import { formatCount, formatDate, formatM3 } from '../lib/format.js';
@@ -24,4 +25,5 @@ export async function render(el) {
   if (readings.length > SHOW) {
     el.append(h('p', { class: 'muted' }, t('home.andMore', { n: readings.length - SHOW })));
   }
+  el.append(h('p', { class: 'panel-link' }, h('a', { href: '#/readings/review' }, t('home.reviewAll'))));
 }
