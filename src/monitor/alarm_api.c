@@ -99,6 +99,8 @@ get_alarms(struct req *r)
     enum err rc = query_int(r, "limit", 1, ALARM_LIST_MAX, 50, &limit);
     if (!rc)
         rc = query_int(r, "before_id", 1, INT64_MAX, 0, &q.before_id);
+    if (!rc)
+        rc = query_int(r, "customer_id", 1, INT64_MAX, 0, &q.customer_id);
     if (rc)
         return rc;
     q.limit = (int)limit;

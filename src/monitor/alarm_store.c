@@ -199,9 +199,10 @@ alarm_list(struct store *st, const struct alarm_query *q, json_t **out)
             "  OR ($1 = 'active' AND a.state <> 'resolved'))"
             " AND ($2 IS NULL OR a.severity = $2)"
             " AND ($3 IS NULL OR a.received_at >= $3)"
-            " AND ($4 = 0 OR a.id < $4) ORDER BY a.id DESC LIMIT $5",
-            "tttii", q->state, q->severity, q->since, q->before_id,
-            (int64_t)q->limit + 1);
+            " AND ($4 = 0 OR a.id < $4) AND ($6 = 0 OR a.customer_id = $6)"
+            " ORDER BY a.id DESC LIMIT $5",
+            "tttiii", q->state, q->severity, q->since, q->before_id,
+            (int64_t)q->limit + 1, q->customer_id);
     rc = rows_into(s, rc, alarm_row, list, q->limit, &next);
     if (rc) {
         json_decref(list);

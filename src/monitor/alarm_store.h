@@ -31,6 +31,7 @@ struct alarm_query {
     const char *severity; /* NULL: any */
     const char *since;    /* ISO time: received at or after; NULL: any */
     int64_t before_id;    /* 0: from the newest */
+    int64_t customer_id;  /* 0: any customer's (and none's) */
     int64_t after_seq;    /* > 0: changed after this updated_seq, oldest
                              change first (live updates) */
     bool live;            /* after_seq applies even when 0 (a stream

@@ -460,6 +460,44 @@ test_leak_alarm_triggers_signed_webhook_with_point_and_customer(void **state)
     free(head);
 }
 
+/* The customer page's アラーム tab: the alarms of one customer only. */
+static void
+test_alarms_of_one_customer(void **state)
+{
+    (void)state;
+    struct http h;
+    char path[96];
+    client_req(&srv, &admin_c, "GET", "/api/v1/alarms?limit=200", NULL, &h);
+    assert_int_equal(h.status, 200);
+    json_t *a;
+    size_t i;
+    int64_t cid = 0;
+    json_array_foreach(json_object_get(h.json, "alarms"), i, a)
+    {
+        if (json_is_integer(json_object_get(a, "customer_id")))
+            cid = num(a, "customer_id");
+    }
+    http_free(&h);
+    assert_true(cid > 0); /* the leak warning above is at a customer's */
+    snprintf(path, sizeof(path), "/api/v1/alarms?customer_id=%lld",
+             (long long)cid);
+    client_req(&srv, &admin_c, "GET", path, NULL, &h);
+    assert_int_equal(h.status, 200);
+    json_t *list = json_object_get(h.json, "alarms");
+    assert_true(json_array_size(list) >= 1);
+    json_array_foreach(list, i, a) assert_int_equal(num(a, "customer_id"), cid);
+    http_free(&h);
+    snprintf(path, sizeof(path), "/api/v1/alarms?customer_id=%lld",
+             (long long)cid + 100000);
+    client_req(&srv, &admin_c, "GET", path, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_array_size(json_object_get(h.json, "alarms")), 0);
+    http_free(&h);
+    client_req(&srv, &admin_c, "GET", "/api/v1/alarms?customer_id=x", NULL, &h);
+    assert_int_equal(h.status, 422);
+    http_free(&h);
+}
+
 static void
 test_alarm_is_mailed_through_the_relay(void **state)
 {
@@ -645,6 +683,7 @@ main(void)
         cmocka_unit_test(test_settings_show_the_secret_once),
         cmocka_unit_test(
             test_leak_alarm_triggers_signed_webhook_with_point_and_customer),
+        cmocka_unit_test(test_alarms_of_one_customer),
         cmocka_unit_test(test_alarm_is_mailed_through_the_relay),
         cmocka_unit_test(
             test_acknowledge_dispatch_resolve_with_response_record),

@@ -183,7 +183,16 @@ test('an alarm arrives live; acknowledge, dispatch, resolve with the response re
   assert.match(steps, /保安 太郎（あなた）/);
   assert.equal(await page.locator('.alarm-moves button').count(), 0, 'nothing left to do');
   await page.locator('#response-record').scrollIntoViewIfNeeded();
-  await t.end('alarm-resolved');
+  await t.shot('alarm-resolved');
+
+  // the customer's page has it under アラーム, with a way back to it
+  await page.goto(`${srv.base}/#/customers/${alarm.customer_id}/alarms`);
+  const tabRow = page.locator('.tab-alarms tbody tr', { hasText: '微少漏洩警告' }).first();
+  await tabRow.waitFor();
+  assert.match(await tabRow.textContent(), /対応完了/);
+  await tabRow.getByRole('link', { name: '開く' }).click();
+  await page.locator('#response-record dl').waitFor();
+  await t.end('customer-alarms');
 });
 
 test('the home page\'s alarm panel takes new alarms live and drops resolved ones', async () => {

@@ -243,7 +243,8 @@ function invoiceTable(v, list) {
   return [table({
     caption: t('invoice.caption'),
     columns: [
-      { label: t('invoice.number'), cell: (x) => String(x.number), num: true },
+      { label: t('invoice.number'), num: true, cell: (x) => (can('billing.read')
+        ? h('a', { href: `#/billing/invoices/${x.id}` }, String(x.number)) : String(x.number)) },
       { label: t('invoice.issued'), cell: (x) => formatDate(x.issued_on) },
       { label: t('invoice.period'), cell: (x) => `${formatDate(x.period.from)}〜${formatDate(x.period.to)}` },
       { label: t('invoice.usage'), cell: (x) => formatM3(x.usage_m3), num: true },
@@ -280,7 +281,8 @@ function receivables(r) {
     open.length ? table({
       caption: t('ar.open'),
       columns: [
-        { label: t('invoice.number'), cell: (x) => String(x.number), num: true },
+        { label: t('invoice.number'), num: true, cell: (x) => (can('billing.read')
+        ? h('a', { href: `#/billing/invoices/${x.id}` }, String(x.number)) : String(x.number)) },
         { label: t('invoice.issued'), cell: (x) => formatDate(x.issued_on) },
         { label: t('invoice.due'), cell: (x) => formatDate(x.due_on) },
         { label: t('invoice.total'), cell: (x) => formatYen(x.amount_yen), num: true },
@@ -311,6 +313,27 @@ async function billing(v) {
   if (ar) out.append(h('section', { class: 'card' }, h('h3', {}, t('ar.title')), receivables(ar)));
   if (inv) out.append(h('section', { class: 'card' }, h('h3', {}, t('invoice.title')), invoiceTable(v, inv)));
   return out;
+}
+
+// ---------------------------------------------------------------- アラーム
+
+// The customer's alarms (gas alarms and water-heater errors), newest first,
+// each opening the alarm's page in 監視.
+async function alarms(v) {
+  const [{ kindCell, severityChip, stateChip }, r] = await Promise.all([
+    import('./alarms-common.js'), api('GET', `/api/v1/alarms?customer_id=${v.id}&limit=200`)]);
+  const { slice, nav } = pagedRows(r.alarms, pageOf(v), 20, setPage(v));
+  return h('div', { class: 'tab-alarms' }, table({
+    caption: t('customer.alarms.caption'),
+    columns: [
+      { label: t('customer.alarms.at'), cell: (a) => formatDateTime(a.received_at) },
+      { label: t('customer.alarms.kind'), cell: (a) => kindCell(a) },
+      { label: t('customer.alarms.severity'), cell: (a) => severityChip(a.severity) },
+      { label: t('customer.alarms.state'), cell: (a) => stateChip(a.state) },
+      { label: t('customer.alarms.detail'), cell: (a) => h('a', { href: `#/alarms/${a.id}` }, t('customer.alarms.open')) },
+    ],
+    rows: slice, empty: t('customer.alarms.none'),
+  }), nav);
 }
 
 // ---------------------------------------------------------------- 履歴
@@ -381,5 +404,6 @@ export const TABS = [
   { id: 'appliances', label: 'customer.tab.appliances', render: appliances },
   { id: 'readings', label: 'customer.tab.readings', perm: 'readings.read', render: readings },
   { id: 'billing', label: 'customer.tab.billing', perm: ['billing.read', 'payments.read'], render: billing },
+  { id: 'alarms', label: 'customer.tab.alarms', perm: 'alarms.read', render: alarms },
   { id: 'history', label: 'customer.tab.history', render: history },
 ];
