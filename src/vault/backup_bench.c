@@ -181,14 +181,19 @@ backup_bench_main(int argc, char **argv)
     uint64_t syncs = jr ? journal_sync_count(jr) - syncs0 : 0;
     size_t n = (size_t)o.tx;
     qsort(lat, n, sizeof(*lat), cmp_u64);
-    json_t *j = json_pack(
-        "{s:b, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f}", "capture",
-        o.capture, "threads", (json_int_t)o.threads, "tx", (json_int_t)o.tx,
-        "seconds", secs, "tx_per_s", (double)o.tx / secs, "p50_us",
-        pct_us(lat, n, 0.50), "p90_us", pct_us(lat, n, 0.90), "p99_us",
-        pct_us(lat, n, 0.99), "max_us", pct_us(lat, n, 1.0),
-        "journal_bytes_per_tx", (json_int_t)((bytes1 - bytes0) / n),
-        "fdatasyncs_per_tx", (double)syncs / (double)n);
+    /* a shipper pruning the journal meanwhile makes the difference
+     * meaningless: then null */
+    json_t *jb = bytes1 >= bytes0
+                     ? json_integer((json_int_t)((bytes1 - bytes0) / n))
+                     : json_null();
+    json_t *j =
+        json_pack("{s:b, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:f}",
+                  "capture", o.capture, "threads", (json_int_t)o.threads, "tx",
+                  (json_int_t)o.tx, "seconds", secs, "tx_per_s",
+                  (double)o.tx / secs, "p50_us", pct_us(lat, n, 0.50), "p90_us",
+                  pct_us(lat, n, 0.90), "p99_us", pct_us(lat, n, 0.99),
+                  "max_us", pct_us(lat, n, 1.0), "journal_bytes_per_tx", jb,
+                  "fdatasyncs_per_tx", (double)syncs / (double)n);
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     puts(s);
     free(s);

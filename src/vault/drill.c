@@ -23,6 +23,7 @@
 #include "vault/restore.h"
 
 #include "cli.h"
+#include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "store/capture.h"
 #include "store/pool.h"
@@ -43,6 +44,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define DRILL_APPEND_WAIT_MS 10000ull
 
 struct drill_opts {
     char data[4096];
@@ -167,12 +170,19 @@ drill_store(struct drill *d, struct store *st)
                       "store %s: the vault is at seq %" PRIu64
                       ", ahead of live %" PRIu64,
                       id, res.seq, ls.seq);
-    for (int tries = 0; !rc && ls.seq > res.seq; tries++) {
+    /* the append of seq L may still be in flight: its writer holds the
+     * journal lock from before COMMIT to after the append, so once the
+     * lock is ours it is done (the retry below, DRILL_APPEND_WAIT_MS at
+     * most, stays for a frame met half-written) */
+    if (!rc && ls.seq > res.seq && !(rc = journal_lock(capture_journal(st))))
+        journal_unlock(capture_journal(st));
+    uint64_t deadline = time_mono_ns() + DRILL_APPEND_WAIT_MS * 1000000ull;
+    while (!rc && ls.seq > res.seq) {
         struct replay_limit lim = {ls.seq, 0};
         rc = replay_journal(path, jdir, &lim, NULL);
-        if (rc != ERR_JOURNAL_GAP || tries >= 50)
+        if (rc != ERR_JOURNAL_GAP || time_mono_ns() > deadline)
             break;
-        err_clear(); /* the append of seq L may still be in flight */
+        err_clear();
         rc = ERR_OK;
         usleep(20000);
     }

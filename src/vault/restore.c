@@ -23,8 +23,14 @@
  * JSON lines, and to --progress-file: one object per line, {"time",
  * "store", "phase", "stores_done", "stores_total", "bytes", "bytes_total",
  * "eta_s", "state"} (state "running", "ok", "failed"; store "" for the
- * overall lines). The final report is one line per store on stderr, and
- * the exit code is 1 when any store failed.
+ * overall lines). Before any download the workers size every store's
+ * newest manifest's objects (HEAD, or stat for file://): the "plan" line
+ * carries that bytes_total, and each store's share is corrected to what it
+ * really took when it is done (an older base for --at, a failure), so
+ * bytes reaches bytes_total exactly at the end; eta_s is by bytes. The
+ * final report is one line per store on stderr (with the time it spent in
+ * snapshot, replay and verify, and the totals), and the exit code is 1
+ * when any store failed.
  */
 #include "vault/restore.h"
 
@@ -108,9 +114,20 @@ to_buf(void *arg, const void *p, size_t n)
     return buf_append(arg, p, n);
 }
 
+/* Where download progress goes while an object streams in. */
+struct progress {
+    restore_progress_fn fn;
+    void *arg;
+    const char *store, *phase;
+};
+
+/* Progress lines at most every this many bytes of one object. */
+#define PROGRESS_STEP (8u << 20)
+
 struct opener {
     struct seal_open_ctx *o;
-    uint64_t bytes;
+    uint64_t bytes, told;
+    const struct progress *pg;
 };
 
 static enum err
@@ -118,6 +135,11 @@ to_opener(void *arg, const void *p, size_t n)
 {
     struct opener *op = arg;
     op->bytes += n;
+    if (op->bytes - op->told >= PROGRESS_STEP) {
+        op->pg->fn(op->pg->arg, op->pg->store, op->pg->phase,
+                   op->bytes - op->told);
+        op->told = op->bytes;
+    }
     return seal_open_update(op->o, p, n);
 }
 
@@ -131,13 +153,14 @@ err_with_context(enum err rc, const char *what, const char *name)
     return err_fail(rc, "%s %s: %s", what, name, d);
 }
 
-/* Download object name of kind through the checks into sink. */
+/* Download object name of kind through the checks into sink; its bytes
+ * are added to *bytes and told to pg as they come. */
 static enum err
 fetch_object(struct vault_client *c, const struct seal_key *dk,
              const char *name, enum seal_kind kind, seal_sink_fn sink,
-             void *arg, uint64_t *bytes)
+             void *arg, uint64_t *bytes, const struct progress *pg)
 {
-    struct opener op = {NULL, 0};
+    struct opener op = {NULL, 0, 0, pg};
     seal_open_begin(dk, name, kind, sink, arg, &op.o);
     enum err rc = vault_client_get_object(c, name, to_opener, &op);
     if (!rc)
@@ -145,6 +168,7 @@ fetch_object(struct vault_client *c, const struct seal_key *dk,
     else
         seal_open_abort(op.o);
     *bytes += op.bytes;
+    pg->fn(pg->arg, pg->store, pg->phase, op.bytes - op.told);
     if (rc)
         rc = err_with_context(rc, "object", name);
     return rc;
@@ -199,7 +223,6 @@ rebuild(struct vault_client *c, const struct manifest *m,
     struct replay *r = NULL;
     struct replay_stats st;
     bool stop = false;
-    uint64_t before;
     unlink_db(path);
     if (!m->snapshot[0])
         return err_fail(ERR_RESTORE_NO_BACKUP,
@@ -207,14 +230,17 @@ rebuild(struct vault_client *c, const struct manifest *m,
     fs.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fs.fd < 0)
         return err_fail(ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    struct progress pg = {fn, arg, m->store, "snapshot"};
     fn(arg, m->store, "snapshot", 0);
-    before = res->bytes;
+    uint64_t t0 = time_mono_ns();
+    /* no fsync here: replay_close() commits and fsyncs the file once */
     enum err rc = fetch_object(c, dk, m->snapshot, SEAL_KIND_SNAPSHOT, to_fd,
-                               &fs, &res->bytes);
-    if (!rc && fsync(fs.fd) != 0)
-        rc = err_fail(ERR_IO, "cannot fsync %s", path);
-    close(fs.fd);
-    fn(arg, m->store, "replay", res->bytes - before);
+                               &fs, &res->bytes, &pg);
+    if (close(fs.fd) != 0 && !rc)
+        rc = err_fail(ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    uint64_t t1 = time_mono_ns();
+    res->snapshot_ns += t1 - t0;
+    pg.phase = "replay";
     if (!rc)
         rc = replay_open(path, &r);
     if (!rc && lim->until_ms && replay_time(r) > lim->until_ms) {
@@ -226,17 +252,16 @@ rebuild(struct vault_client *c, const struct manifest *m,
     buf_init(&plain, CHANGESET_OBJECT_MAX);
     for (size_t i = 0; !rc && !stop && i < m->nchangesets; i++) {
         buf_reset(&plain);
-        before = res->bytes;
         rc = fetch_object(c, dk, m->changesets[i], SEAL_KIND_CHANGESET, to_buf,
-                          &plain, &res->bytes);
+                          &plain, &res->bytes, &pg);
         if (!rc)
             rc = apply_frames(r, lim, &plain, &stop);
-        fn(arg, m->store, "replay", res->bytes - before);
     }
     buf_free(&plain);
     enum err crc = replay_close(r, !rc, &st);
     if (!rc && crc)
         rc = crc;
+    res->replay_ns += time_mono_ns() - t1;
     if (!rc) {
         res->seq = st.last_seq;
         res->time_ms = st.last_ms;
@@ -260,7 +285,11 @@ verify_file(const char *path, const struct manifest *m,
     enum err rc = store_open_readonly(path, &st);
     if (rc)
         return rc;
-    if (!(rc = store_prepare(st, q_check, &s)) && !(rc = stmt_step(s, &row)) &&
+    /* the file was just written: read it through the page cache mapped,
+     * not copied a page at a time by read(2) */
+    if (!(rc = store_exec(st, "PRAGMA mmap_size=1073741824")) &&
+        !(rc = store_exec(st, "PRAGMA cache_size=-65536")) &&
+        !(rc = store_prepare(st, q_check, &s)) && !(rc = stmt_step(s, &row)) &&
         (!row || !stmt_text(s, 0) || strcmp(stmt_text(s, 0), "ok") != 0))
         rc = err_fail(ERR_RESTORE_INTEGRITY, "%s: integrity_check: %s",
                       m->store, row && stmt_text(s, 0) ? stmt_text(s, 0) : "");
@@ -341,7 +370,9 @@ restore_store_file(struct vault_client *c, const struct keyring *trust,
         }
         if (!rc) {
             fn(arg, id, "verify", 0);
+            uint64_t t0 = time_mono_ns();
             rc = verify_file(path, &m, res);
+            res->verify_ns += time_mono_ns() - t0;
         }
         manifest_free(&m);
         if (rc)
@@ -398,6 +429,7 @@ static const struct opt restore_opts[] = {
 
 struct job {
     char id[VAULT_STORE_MAX];
+    uint64_t planned; /* bytes its newest manifest's objects take */
     enum err rc;
     char reason[512];
     struct restore_result res;
@@ -410,7 +442,8 @@ struct run {
     struct keyring kr;
     int64_t at_ms;
     struct job *jobs;
-    size_t njobs, next, done;
+    size_t njobs, next, done, next_plan;
+    pthread_barrier_t planned; /* every job planned: bytes_total known */
     uint64_t bytes, bytes_total;
     struct timespec start;
     pthread_mutex_t mu;
@@ -433,7 +466,9 @@ emit(struct run *r, const char *store, const char *phase, const char *state)
     char now[32];
     time_now_iso(now);
     double el = elapsed_s(r), eta = -1;
-    if (r->done > 0)
+    if (r->bytes > 0 && r->bytes_total > r->bytes)
+        eta = el / (double)r->bytes * (double)(r->bytes_total - r->bytes);
+    else if (r->done > 0)
         eta = el / (double)r->done * (double)(r->njobs - r->done);
     json_t *j = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:s}", "time", now, "store",
@@ -505,8 +540,60 @@ run_job(struct run *r, struct vault_client *c, struct job *jb)
     err_clear();
     pthread_mutex_lock(&r->mu);
     r->done++;
+    /* the store's share of the total is now what it really took */
+    r->bytes_total = r->bytes_total - jb->planned + jb->res.bytes;
     emit(r, jb->id, "done", jb->rc ? "failed" : "ok");
     pthread_mutex_unlock(&r->mu);
+}
+
+/* The bytes store id's restore downloads: the objects of its newest
+ * manifest (signature checked), sized by the vault without downloading
+ * them. An estimate (--at may pick an older base; 0 when it cannot be
+ * read: the restore itself then says why). */
+static uint64_t
+plan_bytes(struct run *r, struct vault_client *c, const char *id)
+{
+    struct vault_manifest_ref *refs = NULL;
+    size_t n = 0;
+    uint64_t total = 0, bytes;
+    bool present;
+    struct manifest m;
+    if (vault_client_list_manifests(c, id, &refs, &n) || n == 0 ||
+        open_manifest(c, &r->kr, id, refs[n - 1].seq, &m)) {
+        free(refs);
+        err_clear();
+        return 0;
+    }
+    free(refs);
+    if (m.snapshot[0] &&
+        !vault_client_has_object(c, m.snapshot, &present, &bytes) && present)
+        total += bytes;
+    for (size_t i = 0; i < m.nchangesets; i++)
+        if (!vault_client_has_object(c, m.changesets[i], &present, &bytes) &&
+            present)
+            total += bytes;
+    manifest_free(&m);
+    err_clear();
+    return total;
+}
+
+/* Phase 1: size every job, in parallel, so progress has a bytes_total
+ * from the first store on. */
+static void
+plan_jobs(struct run *r, struct vault_client *c)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        struct job *jb =
+            r->next_plan < r->njobs ? &r->jobs[r->next_plan++] : NULL;
+        pthread_mutex_unlock(&r->mu);
+        if (!jb)
+            break;
+        jb->planned = plan_bytes(r, c, jb->id);
+        pthread_mutex_lock(&r->mu);
+        r->bytes_total += jb->planned;
+        pthread_mutex_unlock(&r->mu);
+    }
 }
 
 static void *
@@ -515,6 +602,15 @@ worker(void *arg)
     struct run *r = arg;
     struct vault_client *c = NULL;
     enum err rc = vault_client_open(r->url, r->token, &c);
+    if (!rc)
+        plan_jobs(r, c);
+    err_clear();
+    if (pthread_barrier_wait(&r->planned) == PTHREAD_BARRIER_SERIAL_THREAD) {
+        pthread_mutex_lock(&r->mu);
+        emit(r, "", "plan", "running");
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_barrier_wait(&r->planned); /* the plan line comes first */
     for (;;) {
         pthread_mutex_lock(&r->mu);
         struct job *jb = r->next < r->njobs ? &r->jobs[r->next++] : NULL;
@@ -585,6 +681,7 @@ static int
 report(struct run *r)
 {
     size_t failed = 0;
+    uint64_t phase[3] = {0, 0, 0};
     fprintf(stderr, "restore report (%.1f s):\n", elapsed_s(r));
     for (size_t i = 0; i < r->njobs; i++) {
         struct job *jb = &r->jobs[i];
@@ -595,13 +692,22 @@ report(struct run *r)
             fprintf(stderr,
                     "  %-12s ok      manifest %" PRId64 ", seq %" PRIu64
                     ", %" PRIu64 " records replayed%s, audit entries %" PRId64
-                    "\n",
+                    "; %.2f s snapshot, %.2f s replay, %.2f s verify\n",
                     jb->id, jb->res.manifest_seq, jb->res.seq, jb->res.records,
-                    jb->res.at_limited ? " (--at)" : "", jb->res.audit_entry);
+                    jb->res.at_limited ? " (--at)" : "", jb->res.audit_entry,
+                    (double)jb->res.snapshot_ns / 1e9,
+                    (double)jb->res.replay_ns / 1e9,
+                    (double)jb->res.verify_ns / 1e9);
+            phase[0] += jb->res.snapshot_ns;
+            phase[1] += jb->res.replay_ns;
+            phase[2] += jb->res.verify_ns;
         }
     }
-    fprintf(stderr, "%zu of %zu stores restored, %zu failed\n",
-            r->njobs - failed, r->njobs, failed);
+    fprintf(stderr,
+            "%zu of %zu stores restored, %zu failed (time in all stores: "
+            "%.2f s snapshot, %.2f s replay, %.2f s verify)\n",
+            r->njobs - failed, r->njobs, failed, (double)phase[0] / 1e9,
+            (double)phase[1] / 1e9, (double)phase[2] / 1e9);
     pthread_mutex_lock(&r->mu);
     emit(r, "", "report", failed ? "failed" : "ok");
     pthread_mutex_unlock(&r->mu);
@@ -668,10 +774,12 @@ restore_main(int argc, char **argv)
     pthread_mutex_unlock(&r.mu);
     size_t nt = (size_t)o.jobs < r.njobs ? (size_t)o.jobs : r.njobs;
     pthread_t th[64];
+    pthread_barrier_init(&r.planned, NULL, (unsigned)nt);
     for (size_t i = 0; i < nt; i++)
         pthread_create(&th[i], NULL, worker, &r);
     for (size_t i = 0; i < nt; i++)
         pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&r.planned);
     int code = report(&r);
     char tmpdir[PATH_MAX];
     snprintf(tmpdir, sizeof(tmpdir), "%s/.restore-tmp", o.to);

@@ -22,6 +22,9 @@ struct restore_result {
     uint64_t bytes;       /* object bytes downloaded */
     int64_t audit_entry;  /* the restored chain's head entry */
     bool at_limited;      /* --at stopped before the manifest's end */
+    uint64_t snapshot_ns; /* time spent: snapshot fetched and written, */
+    uint64_t replay_ns;   /* changesets fetched and applied, committed, */
+    uint64_t verify_ns;   /* integrity_check and the audit chain */
 };
 
 /* Progress callback: phase ("manifest", "snapshot", "replay", "verify") and

@@ -14,12 +14,20 @@
  *      SHIP_BATCH_BYTES of plaintext), then a manifest (next seq) listing
  *      the base snapshot and every changeset object since it, with N's
  *      audit head: this manifest restores the store exactly as of N.
- *   4. If a local snapshot is newer than the base (step 1, a resync, or
- *      `backup snapshot`), ship it, and a manifest with it alone (its audit
- *      head read from the snapshot file); then step 3 again on it. Step 3
- *      ran first on the old base, so the old base's last manifest reaches
- *      past the new snapshot: a point-in-time restore before the new
- *      snapshot still finds every record (restore.c walks back).
+ *   4. When the changesets on the base pass --snapshot-replay-pct of its
+ *      size (and --snapshot-replay-min bytes), take a snapshot: a restore
+ *      then loads it instead of replaying them. If a local snapshot is
+ *      newer than the base (this, step 1, a resync, or `backup snapshot`),
+ *      first ship the old base's records up to the snapshot's seq with a
+ *      manifest as of it, then the snapshot and a manifest with it alone
+ *      (its audit head read from the snapshot file); then step 3 again on
+ *      it. So the old base's last manifest reaches the new snapshot: a
+ *      point-in-time restore before it still finds every record (restore.c
+ *      walks back). A fresh state may go round twice (the first base's
+ *      records made it replay-heavy).
+ *   5. When every vault's pass succeeded, delete the local snapshots older
+ *      than the oldest base any vault builds on (never the newest) and the
+ *      journal segments wholly at or before it (--prune, prune_local()).
  *
  * Order and resumption. The per-vault state, DATA/backup/ship/<vault
  * key>/<store>.json (vault key: the first 16 hex of BLAKE2b(url)), holds
@@ -36,7 +44,9 @@
  *
  * RPO. After each pass DATA/backup/ship/heartbeat.json says, per vault and
  * worst over stores, the records and milliseconds committed but not yet in
- * a manifest; `ship.pass` is logged with the same figures.
+ * a manifest (the platform console reads it; it names the vaults); the
+ * status page's heartbeat, component "backup" (status_heartbeat()), says
+ * the same without URLs; `ship.pass` is logged with the same figures.
  */
 #include "vault/ship.h"
 
@@ -45,6 +55,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
+#include "status/heartbeat.h"
 #include "store/capture.h"
 #include "store/pool.h"
 #include "store/store.h"
@@ -80,6 +91,9 @@ struct ship_opts_s {
     long long interval_ms;
     long long snap_records;
     long long snap_ms;
+    long long replay_pct;
+    long long replay_min;
+    bool prune;
 };
 
 #define O(f)  offsetof(struct ship_opts_s, f)
@@ -100,6 +114,17 @@ const struct opt ship_opts[] = {
      "N", "snapshot after N journal records (0: no limit)"},
     {"snapshot-ms", OPT_INT, O(snap_ms), 0, "86400000", 0, INT64_MAX, 0, "MS",
      "snapshot when the newest is older (0: no limit)"},
+    {"snapshot-replay-pct", OPT_INT, O(replay_pct), 0, "25", 0, 100000, 0,
+     "PCT",
+     "snapshot when the changesets a restore replays pass PCT% of the base "
+     "snapshot's size (0: no limit)"},
+    {"snapshot-replay-min", OPT_INT, O(replay_min), 0, "1048576", 0, INT64_MAX,
+     0, "BYTES",
+     "but not for fewer changeset bytes than this (small stores would "
+     "churn)"},
+    {"prune", OPT_BOOL, O(prune), 0, "true", 0, 0, 0, "BOOL",
+     "delete local snapshots and journal segments every vault has moved "
+     "past"},
     OPT_END,
 };
 
@@ -121,6 +146,8 @@ struct ship_state {
     uint64_t snap_seq;
     uint64_t last_seq;
     int64_t last_ms;
+    uint64_t base_bytes;   /* the base snapshot's size (plain) */
+    uint64_t replay_bytes; /* changeset frames shipped on the base */
     size_t ncs, cap;
     char (*cs)[SEAL_NAME_HEX];
     char *pending;
@@ -132,6 +159,12 @@ struct ship_ctx {
     struct ship_vault v[SHIP_VAULTS_MAX];
     int nv;
     unsigned stores, failed;
+    /* this pass, for the heartbeat and the log */
+    uint64_t records, snapshots;        /* shipped */
+    unsigned pruned_segs, pruned_snaps; /* deleted locally */
+    uint64_t platform_seq;              /* platform's, in every vault */
+    int64_t shipped_ms;                 /* newest commit in every vault */
+    uint64_t hb_ns;                     /* last heartbeat written */
 };
 
 /* ---- reading a point ----------------------------------------------------- */
@@ -235,10 +268,12 @@ state_save(const struct ship_state *s)
     for (size_t i = 0; i < s->ncs; i++)
         json_array_append_new(cs, json_string(s->cs[i]));
     json_t *j = json_pack(
-        "{s:I, s:s, s:I, s:I, s:I, s:o, s:s?}", "manifest_seq",
+        "{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:s?}", "manifest_seq",
         (json_int_t)s->mseq, "snapshot", s->snapshot, "snapshot_seq",
         (json_int_t)s->snap_seq, "last_seq", (json_int_t)s->last_seq, "last_ms",
-        (json_int_t)s->last_ms, "changesets", cs, "pending", s->pending);
+        (json_int_t)s->last_ms, "base_bytes", (json_int_t)s->base_bytes,
+        "replay_bytes", (json_int_t)s->replay_bytes, "changesets", cs,
+        "pending", s->pending);
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     enum err rc = text ? write_atomic(s->path, text)
@@ -259,14 +294,18 @@ state_load(struct ship_state *s, bool *found)
                    ? err_fail(ERR_SHIP_STATE, "%s: %s", s->path, je.text)
                    : ERR_OK;
     json_int_t mseq = 0, snap_seq = 0, last_seq = 0, last_ms = 0;
+    /* absent from older state files: the base then counts as replay-heavy
+     * once --snapshot-replay-min bytes follow it */
+    json_int_t base_bytes = 0, replay_bytes = 0;
     const char *snap = NULL;
     json_t *cs = NULL, *pending = NULL;
     enum err rc = ERR_OK;
-    if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:I, s:o, s?o}", "manifest_seq",
-                    &mseq, "snapshot", &snap, "snapshot_seq", &snap_seq,
-                    "last_seq", &last_seq, "last_ms", &last_ms, "changesets",
-                    &cs, "pending", &pending) != 0 ||
-        !json_is_array(cs)) {
+    if (json_unpack(j, "{s:I, s:s, s:I, s:I, s:I, s?I, s?I, s:o, s?o}",
+                    "manifest_seq", &mseq, "snapshot", &snap, "snapshot_seq",
+                    &snap_seq, "last_seq", &last_seq, "last_ms", &last_ms,
+                    "base_bytes", &base_bytes, "replay_bytes", &replay_bytes,
+                    "changesets", &cs, "pending", &pending) != 0 ||
+        !json_is_array(cs) || base_bytes < 0 || replay_bytes < 0) {
         rc = err_fail(ERR_SHIP_STATE, "%s: fields missing", s->path);
         goto out;
     }
@@ -275,6 +314,8 @@ state_load(struct ship_state *s, bool *found)
     s->snap_seq = (uint64_t)snap_seq;
     s->last_seq = (uint64_t)last_seq;
     s->last_ms = last_ms;
+    s->base_bytes = (uint64_t)base_bytes;
+    s->replay_bytes = (uint64_t)replay_bytes;
     s->pending =
         json_is_string(pending) ? xstrdup(json_string_value(pending)) : NULL;
     for (size_t i = 0; i < json_array_size(cs); i++) {
@@ -335,8 +376,10 @@ ship_batch(struct ship_ctx *c, struct ship_vault *v, const struct seal_key *dk,
         unlink(tmp);
     }
     buf_free(&sealed);
-    if (!rc)
+    if (!rc) {
         state_add(s, si.name);
+        s->replay_bytes += frames->len; /* what a restore replays */
+    }
     buf_reset(frames);
     return rc;
 }
@@ -375,6 +418,7 @@ ship_records(struct ship_ctx *c, struct ship_vault *v, const char *jdir,
         free(f);
         last = rec.seq;
         last_ms = rec.time_ms;
+        c->records++;
         if (!rc && frames.len >= SHIP_BATCH_BYTES)
             rc = ship_batch(c, v, dk, &frames, s);
     }
@@ -487,8 +531,33 @@ ship_rebase(struct ship_ctx *c, struct ship_vault *v, const char *store,
     s->snap_seq = si->seq;
     s->last_seq = si->seq;
     s->last_ms = si->time_ms;
+    s->base_bytes = si->bytes;
+    s->replay_bytes = 0;
     s->ncs = 0;
+    c->snapshots++;
     return ship_manifest(c, v, store, w, &p, s);
+}
+
+/* Before moving to the newer snapshot si: the old base's records up to
+ * si's seq with a manifest as of si (its audit head read from the file),
+ * so a point-in-time restore before si still finds every record (restore
+ * walks back to the old base). Not possible across a RESYNC. */
+static enum err
+close_old_base(struct ship_ctx *c, struct ship_vault *v, const char *id,
+               const char *jdir, const struct seal_key *dk,
+               const struct keys_wrapped *w, const struct snapshot_info *si,
+               struct ship_state *s)
+{
+    struct ship_point sp;
+    bool blocked = false;
+    if (!s->snapshot[0] || si->seq <= s->last_seq)
+        return ERR_OK;
+    enum err rc = ship_point_file(si->path, &sp);
+    if (!rc)
+        rc = ship_records(c, v, jdir, dk, si->seq, s, &blocked);
+    if (!rc && !blocked && s->last_seq == si->seq)
+        rc = ship_manifest(c, v, id, w, &sp, s);
+    return rc;
 }
 
 /* Step 2: the point N, under the journal lock. *ok false when the store
@@ -507,9 +576,74 @@ locked_point(struct store *st, struct ship_point *p, bool *ok)
     return rc;
 }
 
-/* One store, one vault: steps 1-4 at the top. */
+/* Whether the changesets on s's base make its restore slow
+ * (--snapshot-replay-pct): replaying costs ~12 ms of CPU per MB of
+ * changesets, loading and checking a snapshot ~3 ms per MB of store
+ * (bench/restore.sh on this project's 2-vCPU machine). */
+static bool
+replay_heavy(const struct ship_ctx *c, const struct ship_state *s)
+{
+    if (!c->o->replay_pct || !s->snapshot[0] ||
+        s->replay_bytes < (uint64_t)c->o->replay_min)
+        return false;
+    return s->replay_bytes * 100 / (uint64_t)c->o->replay_pct >= s->base_bytes;
+}
+
+/* Take a snapshot for a replay-heavy base unless a newer one is there
+ * already (another vault's pass took it); step 4 then ships it. */
 static enum err
-ship_store_vault(struct ship_ctx *c, struct ship_vault *v, struct store *st)
+snapshot_for_replay(struct ship_ctx *c, struct store *st, const char *id,
+                    const struct ship_state *s)
+{
+    struct snapshot_info si;
+    enum err rc = snapshot_latest(c->o->data, id, UINT64_MAX, &si);
+    if (rc == ERR_SNAPSHOT_NOT_FOUND) {
+        err_clear();
+        rc = ERR_OK;
+        si.seq = 0;
+    }
+    if (rc || si.seq > s->snap_seq)
+        return rc;
+    log_msg(LOG_INFO, "ship.snapshot",
+            "store %s: %" PRIu64 " bytes of changesets on a %" PRIu64
+            "-byte base",
+            id, s->replay_bytes, s->base_bytes);
+    return snapshot_take(st, &si);
+}
+
+/* The RPO lag once this store's pass is done: what the journal holds now
+ * (commits that came in while shipping included) past the last record in
+ * a manifest, in records and in commit time. */
+static void
+note_lag(struct ship_vault *v, struct store *st, const struct ship_state *s)
+{
+    struct journal *j = capture_journal(st);
+    if (journal_lock(j)) {
+        err_clear();
+        return;
+    }
+    uint64_t seq = journal_last_seq(j);
+    int64_t ms = journal_last_time(j);
+    journal_unlock(j);
+    if (seq <= s->last_seq)
+        return;
+    uint64_t lag = seq - s->last_seq;
+    int64_t lag_ms = ms - s->last_ms;
+    v->lag_records = lag > v->lag_records ? lag : v->lag_records;
+    v->lag_ms = lag_ms > v->lag_ms ? lag_ms : v->lag_ms;
+}
+
+/* What a vault holds of a store after a pass: its base snapshot's seq,
+ * the last seq in a manifest and that record's commit time (0: unknown). */
+struct ship_done {
+    uint64_t base_seq, last_seq;
+    int64_t last_ms;
+};
+
+/* One store, one vault: steps 1-4 at the top; *done filled on success. */
+static enum err
+ship_store_vault(struct ship_ctx *c, struct ship_vault *v, struct store *st,
+                 struct ship_done *done)
 {
     const char *id = capture_store_id(st);
     struct ship_state s = {0};
@@ -540,13 +674,21 @@ ship_store_vault(struct ship_ctx *c, struct ship_vault *v, struct store *st)
     }
     if (rc)
         goto out;
-    rc = snapshot_latest(c->o->data, id, UINT64_MAX, &si);
-    if (rc == ERR_SNAPSHOT_NOT_FOUND) {
-        err_clear();
-        rc = snapshot_take(st, &si);
-    }
-    if (!rc && (!s.snapshot[0] || si.seq > s.snap_seq)) {
-        rc = ship_rebase(c, v, id, &dk, &w, &si, &s);
+    /* step 4; a second round when the records just shipped on a new base
+     * (a fresh state) already make it replay-heavy */
+    for (int round = 0; !rc && round < 2; round++) {
+        if (replay_heavy(c, &s))
+            rc = snapshot_for_replay(c, st, id, &s);
+        if (!rc && (rc = snapshot_latest(c->o->data, id, UINT64_MAX, &si)) ==
+                       ERR_SNAPSHOT_NOT_FOUND) {
+            err_clear();
+            rc = snapshot_take(st, &si);
+        }
+        if (rc || (s.snapshot[0] && si.seq <= s.snap_seq))
+            break;
+        rc = close_old_base(c, v, id, jdir, &dk, &w, &si, &s);
+        if (!rc)
+            rc = ship_rebase(c, v, id, &dk, &w, &si, &s);
         if (!rc && (rc = locked_point(st, &p, &ok)) == ERR_OK && ok &&
             p.seq > s.last_seq) {
             rc = ship_records(c, v, jdir, &dk, p.seq, &s, &blocked);
@@ -554,11 +696,12 @@ ship_store_vault(struct ship_ctx *c, struct ship_vault *v, struct store *st)
                 rc = ship_manifest(c, v, id, &w, &p, &s);
         }
     }
-    if (!rc && ok && p.seq > s.last_seq) {
-        uint64_t lag = p.seq - s.last_seq;
-        int64_t lag_ms = p.time_ms - s.last_ms;
-        v->lag_records = lag > v->lag_records ? lag : v->lag_records;
-        v->lag_ms = lag_ms > v->lag_ms ? lag_ms : v->lag_ms;
+    if (!rc && ok)
+        note_lag(v, st, &s);
+    if (!rc && !s.pending) {
+        done->base_seq = s.snap_seq;
+        done->last_seq = s.last_seq;
+        done->last_ms = s.last_ms;
     }
 out:
     seal_key_wipe(&dk);
@@ -567,6 +710,38 @@ out:
 }
 
 /* ---- the pass ------------------------------------------------------------ */
+
+/*
+ * Every vault builds on a base at or after base_seq (a snapshot it holds)
+ * and has every record after it: delete the local snapshots before
+ * base_seq (never the newest) and the journal segments whose records are
+ * all at or before it. Kept: the snapshot at base_seq and every newer one,
+ * and the records after base_seq, so the local snapshot and journal still
+ * rebuild the store (`backup replay`), the newest snapshot and the records
+ * after it can start a new vault, and drill finds the records after the
+ * vault's last manifest. A failure is logged and left for the next pass.
+ */
+static void
+prune_local(struct ship_ctx *c, const char *id, uint64_t base_seq)
+{
+    char jdir[PATH_MAX];
+    unsigned snaps = 0, segs = 0;
+    enum err rc = snapshot_prune_before(c->o->data, id, base_seq, &snaps);
+    if (!rc && journal_dir_path(c->o->data, id, jdir, sizeof(jdir)))
+        rc = journal_prune(jdir, base_seq, &segs);
+    if (rc) {
+        log_msg(LOG_WARN, "ship.prune_failed", "store %s: %s", id,
+                err_detail());
+        err_clear();
+    }
+    if (snaps || segs)
+        log_msg(LOG_INFO, "ship.pruned",
+                "store %s: %u snapshots, %u journal segments before seq "
+                "%" PRIu64,
+                id, snaps, segs, base_seq);
+    c->pruned_snaps += snaps;
+    c->pruned_segs += segs;
+}
 
 static void
 ship_store(struct ship_ctx *c, struct store *st)
@@ -587,8 +762,10 @@ ship_store(struct ship_ctx *c, struct store *st)
     if (!snapshot_due(st, &pol, now_ms, &why) && why != SNAPSHOT_NOT_DUE)
         (void)snapshot_take(st, &si);
     err_clear();
+    struct ship_done all = {UINT64_MAX, UINT64_MAX, INT64_MAX};
     for (int i = 0; i < c->nv; i++) {
-        enum err rc = ship_store_vault(c, &c->v[i], st);
+        struct ship_done d = {0, 0, 0};
+        enum err rc = ship_store_vault(c, &c->v[i], st, &d);
         if (rc) {
             fprintf(stderr, "pilotlight backup ship: %s → %s: %s\n", id,
                     c->v[i].url, *err_detail() ? err_detail() : err_code(rc));
@@ -598,7 +775,90 @@ ship_store(struct ship_ctx *c, struct store *st)
             c->failed++;
             err_clear();
         }
+        all.base_seq = d.base_seq < all.base_seq ? d.base_seq : all.base_seq;
+        all.last_seq = d.last_seq < all.last_seq ? d.last_seq : all.last_seq;
+        all.last_ms = d.last_ms < all.last_ms ? d.last_ms : all.last_ms;
     }
+    if (c->nv == 0 || all.base_seq == 0)
+        return; /* a vault failed or has no base yet: keep everything */
+    if (strcmp(id, "platform") == 0)
+        c->platform_seq = all.last_seq;
+    if (all.last_ms > c->shipped_ms)
+        c->shipped_ms = all.last_ms;
+    if (c->o->prune)
+        prune_local(c, id, all.base_seq);
+}
+
+/* UTC milliseconds as 2026-04-01T00:00:00.000Z into out[32] ("" for 0). */
+static void
+iso_ms(int64_t ms, char *out)
+{
+    out[0] = '\0';
+    if (ms <= 0)
+        return;
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/*
+ * The status page's heartbeat (status/heartbeat.h), component "backup":
+ * after each pass (final) with its figures, and every few seconds while a
+ * long pass runs, repeating the last pass's figures so the page does not
+ * call shipping stale. Public: no URLs, store ids or paths; the private
+ * per-vault view is DATA/backup/ship/heartbeat.json.
+ *
+ *   stores, stores_failed, vaults   the pass
+ *   rpo_lag_records, rpo_lag_ms     committed, not yet in a manifest
+ *                                   (worst store and vault)
+ *   last_shipped_seq                the platform store's seq in every vault
+ *   last_shipped_at                 the newest commit (any store) that is
+ *                                   in a manifest of every vault
+ *   records_shipped, snapshots_shipped, pruned_segments, pruned_snapshots
+ */
+static void
+status_heartbeat(struct ship_ctx *c, bool final)
+{
+    static json_t *last; /* the last pass's detail */
+    static enum heartbeat_state last_state = HEARTBEAT_OK;
+    uint64_t now = time_mono_ns();
+    if (final) {
+        uint64_t lag = 0;
+        int64_t lag_ms = 0;
+        for (int i = 0; i < c->nv; i++) {
+            lag = c->v[i].lag_records > lag ? c->v[i].lag_records : lag;
+            lag_ms = c->v[i].lag_ms > lag_ms ? c->v[i].lag_ms : lag_ms;
+        }
+        char at[32];
+        iso_ms(c->shipped_ms, at);
+        json_decref(last);
+        last = json_pack(
+            "{s:i, s:i, s:i, s:I, s:I, s:I, s:s, s:I, s:I, s:i, s:i}", "stores",
+            (int)c->stores, "stores_failed", (int)c->failed, "vaults", c->nv,
+            "rpo_lag_records", (json_int_t)lag, "rpo_lag_ms",
+            (json_int_t)lag_ms, "last_shipped_seq", (json_int_t)c->platform_seq,
+            "last_shipped_at", at, "records_shipped", (json_int_t)c->records,
+            "snapshots_shipped", (json_int_t)c->snapshots, "pruned_segments",
+            (int)c->pruned_segs, "pruned_snapshots", (int)c->pruned_snaps);
+        last_state = c->failed ? HEARTBEAT_DEGRADED : HEARTBEAT_OK;
+    } else if (!last ||
+               now - c->hb_ns < (uint64_t)HEARTBEAT_INTERVAL_S * 1000000000u) {
+        return; /* nothing to repeat yet, or written a moment ago */
+    }
+    c->hb_ns = now;
+    if (heartbeat_write(c->o->data, "backup", last_state, json_deep_copy(last)))
+        err_clear(); /* logged by heartbeat_write; shipping goes on */
+}
+
+/* The last heartbeat of a daemon that stops cleanly. */
+static void
+status_heartbeat_stopped(struct ship_ctx *c)
+{
+    if (heartbeat_write(c->o->data, "backup", HEARTBEAT_STOPPED, NULL))
+        err_clear();
 }
 
 static struct ship_ctx *each_ctx;
@@ -616,6 +876,7 @@ each_tenant(const struct tenant *t, void *arg)
         return true;
     }
     ship_store(each_ctx, st);
+    status_heartbeat(each_ctx, false);
     return true;
 }
 
@@ -648,9 +909,12 @@ write_heartbeat(struct ship_ctx *c)
         err_clear();
     log_msg(LOG_INFO, "ship.pass",
             "stores %u failed %u rpo_lag_records %" PRIu64
-            " rpo_lag_ms %" PRId64,
-            c->stores, c->failed, lag, lag_ms);
+            " rpo_lag_ms %" PRId64 " records %" PRIu64 " snapshots %" PRIu64
+            " pruned_segments %u pruned_snapshots %u",
+            c->stores, c->failed, lag, lag_ms, c->records, c->snapshots,
+            c->pruned_segs, c->pruned_snaps);
     free(text);
+    status_heartbeat(c, true);
 }
 
 static enum err
@@ -658,6 +922,10 @@ ship_pass(struct ship_ctx *c)
 {
     struct store *platform;
     c->stores = c->failed = 0;
+    c->records = c->snapshots = 0;
+    c->pruned_segs = c->pruned_snaps = 0;
+    c->platform_seq = 0;
+    c->shipped_ms = 0;
     for (int i = 0; i < c->nv; i++) {
         c->v[i].lag_records = 0;
         c->v[i].lag_ms = 0;
@@ -773,6 +1041,7 @@ ship_main(int argc, char **argv)
             for (long long t = 0; t < o.interval_ms && !ship_stop; t += 10)
                 usleep(10000);
         }
+        status_heartbeat_stopped(&c);
     } else if (!rc) {
         rc = ship_pass(&c);
     }

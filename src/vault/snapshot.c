@@ -283,6 +283,29 @@ snapshot_prune(const char *data_dir, const char *store_id, unsigned keep,
     return rc;
 }
 
+enum err
+snapshot_prune_before(const char *data_dir, const char *store_id,
+                      uint64_t before_seq, unsigned *removed)
+{
+    *removed = 0;
+    char dir[PATH_MAX], path[PATH_MAX];
+    if (!snapshot_dir_path(data_dir, store_id, dir, sizeof(dir)))
+        return err_fail(ERR_CONFIG, "snapshot path too long");
+    uint64_t *seqs;
+    size_t n;
+    enum err rc = snap_list(dir, &seqs, &n);
+    for (size_t i = 0; !rc && i + 1 < n && seqs[i] < before_seq; i++) {
+        snap_path(dir, seqs[i], path, sizeof(path));
+        if (unlink(path) != 0)
+            rc =
+                err_fail(ERR_IO, "cannot remove %s: %s", path, strerror(errno));
+        else
+            (*removed)++;
+    }
+    free(seqs);
+    return rc;
+}
+
 /* ---- the policy -------------------------------------------------------- */
 
 enum snapshot_why

@@ -65,6 +65,11 @@ enum err snapshot_each(const char *data_dir, const char *store_id,
 /* Delete all but the newest keep (>= 1) snapshots; *removed counts. */
 enum err snapshot_prune(const char *data_dir, const char *store_id,
                         unsigned keep, unsigned *removed);
+/* Delete the snapshots with seq < before_seq, never the newest (the
+ * shipper, once every vault builds on a base at or after before_seq);
+ * *removed counts. */
+enum err snapshot_prune_before(const char *data_dir, const char *store_id,
+                               uint64_t before_seq, unsigned *removed);
 
 /* ---- when to take one ---------------------------------------------------- */
 

@@ -361,6 +361,8 @@ set_options(struct vault_client *c, struct http_call *x, struct curl_slist *h,
     curl_easy_setopt(k, CURLOPT_WRITEDATA, x);
     if (strcmp(x->method, "HEAD") == 0)
         curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
+    if (x->sink) /* a download: fewer, larger writes into the open */
+        curl_easy_setopt(k, CURLOPT_BUFFERSIZE, (long)IO_BYTES);
     if (strcmp(x->method, "PUT") == 0) {
         curl_easy_setopt(k, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(k, CURLOPT_READFUNCTION, on_read);

@@ -642,8 +642,18 @@ check_manifest(struct vault_dir *v, const char *store, int64_t seq,
         rc = err_fail(ERR_VAULT_MANIFEST_INVALID,
                       "the manifest is for %s/%lld; the path says %s/%lld",
                       m->store, (long long)m->seq, store, (long long)seq);
-    if (!rc)
-        rc = manifest_verify(m, &v->trust);
+    if (!rc && (rc = manifest_verify(m, &v->trust)) == ERR_VAULT_SIGNATURE) {
+        /* `vault trust` may have added the key since this vault opened:
+         * look at the file again (not shared: threads read v->trust) */
+        struct keyring now;
+        char detail[400];
+        snprintf(detail, sizeof(detail), "%s", err_detail());
+        if (!load_trust(v->root, &now))
+            rc = manifest_verify(m, &now);
+        if (rc)
+            rc = err_fail(ERR_VAULT_SIGNATURE, "%s", detail);
+        keys_wipe(&now);
+    }
     return rc;
 }
 

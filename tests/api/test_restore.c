@@ -14,6 +14,7 @@
 #include "accounts.h"
 #include "harness.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -155,11 +156,10 @@ teardown(void **state)
     return 0;
 }
 
-/* POST a customer with number; fails the test unless acknowledged. */
+/* POST a customer with number; the answer in *h (http_free it). */
 static void
-make_customer(const char *number)
+post_customer(const char *number, struct http *h)
 {
-    struct http h;
     char body[512];
     snprintf(body, sizeof(body),
              "{\"number\":\"%s\",\"name\":\"田中太郎\",\"kana\":\"タナカ"
@@ -167,7 +167,15 @@ make_customer(const char *number)
              "\"postal_code\":\"874-0000\",\"prefecture\":\"大分県\","
              "\"address\":\"別府市北浜1-2-3\"}",
              number);
-    client_req(&srv, &admin_c, "POST", "/api/v1/customers", body, &h);
+    client_req(&srv, &admin_c, "POST", "/api/v1/customers", body, h);
+}
+
+/* POST a customer with number; fails the test unless acknowledged. */
+static void
+make_customer(const char *number)
+{
+    struct http h;
+    post_customer(number, &h);
     if (h.status != 201)
         fail_msg("create customer: %ld %s", h.status, h.body);
     http_free(&h);
@@ -208,6 +216,39 @@ count_customer(const char *db, const char *number)
     return atoi(line);
 }
 
+/* Progress lines: bytes_total is known from the "plan" line on (before
+ * any download), bytes never passes it nor goes back, and the last line
+ * has every byte: the status page's percent goes 0 → 100 by bytes. */
+static void
+check_progress_bytes(char *p)
+{
+    json_int_t total = -1, last = 0;
+    bool planned = false;
+    for (char *line = strtok(p, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *j = json_loads(line, 0, NULL);
+        assert_non_null(j);
+        const char *phase = json_string_value(json_object_get(j, "phase"));
+        json_int_t b = json_integer_value(json_object_get(j, "bytes"));
+        json_int_t t = json_integer_value(json_object_get(j, "bytes_total"));
+        if (phase && strcmp(phase, "plan") == 0) {
+            planned = true;
+            assert_true(t > 0);
+            assert_int_equal(b, 0);
+            total = t;
+        }
+        if (planned) {
+            assert_true(t > 0);
+            assert_true(b <= t);
+        }
+        assert_true(b >= last);
+        last = b;
+        if (phase && strcmp(phase, "report") == 0)
+            assert_int_equal(b, t);
+        json_decref(j);
+    }
+    assert_true(planned && total > 0 && last > 0);
+}
+
 static void
 test_wipe_restore_serve_has_every_acknowledged_write(void **state)
 {
@@ -242,6 +283,7 @@ test_wipe_restore_serve_has_every_acknowledged_write(void **state)
     assert_non_null(p);
     assert_non_null(strstr(p, "\"phase\":\"report\""));
     assert_non_null(strstr(p, "\"eta_s\""));
+    check_progress_bytes(p);
     free(p);
     run_ok("audit verify",
            run(&out, &err, "audit", "verify", "--data", to, "--tenant", "0001",
@@ -385,16 +427,237 @@ test_manifest_with_bad_signature_is_rejected(void **state)
     free(err);
 }
 
+/* The seqs of the files DIR/<20 digits><suffix>, ascending, into seqs
+ * (at most max); returns how many. */
+static size_t
+list_seqs(const char *dir, const char *suffix, unsigned long long *seqs,
+          size_t max)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) && n < max) {
+        size_t len = strlen(e->d_name);
+        if (len == 20 + strlen(suffix) && strcmp(e->d_name + 20, suffix) == 0)
+            seqs[n++] = strtoull(e->d_name, NULL, 10);
+    }
+    closedir(d);
+    for (size_t i = 1; i < n; i++) /* insertion sort */
+        for (size_t k = i; k > 0 && seqs[k - 1] > seqs[k]; k--) {
+            unsigned long long t = seqs[k];
+            seqs[k] = seqs[k - 1];
+            seqs[k - 1] = t;
+        }
+    return n;
+}
+
+/* A field of store's ship state for each vault (DATA/backup/ship/<vault
+ * key>/<store>.json) into v; returns how many vaults have one. */
+static size_t
+ship_states(const char *store, const char *field, long long *v, size_t max)
+{
+    char dir[600], path[900];
+    snprintf(dir, sizeof(dir), "%s/backup/ship", srv.data);
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) && n < max) {
+        if (strlen(e->d_name) != 16)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s/%s.json", dir, e->d_name, store);
+        json_t *j = json_load_file(path, 0, NULL);
+        if (!j)
+            continue;
+        v[n++] = json_integer_value(json_object_get(j, field));
+        json_decref(j);
+    }
+    closedir(d);
+    return n;
+}
+
+/* The component's entry in `status show`, or fail. */
+static json_t *
+status_component(const char *data, const char *name)
+{
+    char *out, *err;
+    assert_int_equal(run(&out, &err, "status", "show", "--data", data, NULL),
+                     0);
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    free(err);
+    assert_non_null(j);
+    json_t *found = NULL, *c;
+    size_t i;
+    json_array_foreach(json_object_get(j, "components"), i, c)
+    {
+        const char *cn = json_string_value(json_object_get(c, "component"));
+        if (cn && strcmp(cn, name) == 0)
+            found = json_incref(c);
+    }
+    json_decref(j);
+    if (!found)
+        fail_msg("status show has no component %s", name);
+    return found;
+}
+
+/*
+ * Shipping keeps local storage bounded and says how it is doing: local
+ * snapshots and journal segments are deleted only once every vault builds
+ * on a newer base (a vault that refuses the manifests keeps them all); a
+ * base with enough changesets on it is replaced by a new snapshot
+ * (--snapshot-replay-pct), after which a restore replays nothing and
+ * --at before the new base still works; the status page shows shipping as
+ * a "backup" component with its lag and the platform's shipped seq.
+ */
+static void
+test_ship_rebases_prunes_and_beats(void **state)
+{
+    (void)state;
+    char other[500], pub[100], bad_vault[500], bad_url[600], dir[600];
+    char jdir[600], to[500], db[600], at[64], *out, *err;
+    unsigned long long snaps[64], segs[64];
+    make_customer("PR-0001");
+    ship(srv.data);
+    /* a vault that trusts another signing key refuses these manifests */
+    snprintf(other, sizeof(other), "%s/other-keys", srv.dir);
+    run_ok("keys init other",
+           run(&out, &err, "keys", "init", "--data", other, NULL), out, err);
+    assert_int_equal(run(&out, &err, "keys", "public", "--data", other, NULL),
+                     0);
+    snprintf(pub, sizeof(pub), "%.64s", out);
+    free(out);
+    free(err);
+    snprintf(bad_vault, sizeof(bad_vault), "%s/vault-other", vs.dir);
+    snprintf(bad_url, sizeof(bad_url), "file://%s", bad_vault);
+    run_ok("vault init other",
+           run(&out, &err, "vault", "init", "--data", bad_vault,
+               "--signing-key", pub, NULL),
+           out, err);
+    make_customer("PR-0002");
+    snprintf(dir, sizeof(dir), "%s/snapshots/1", srv.data);
+    size_t before = list_seqs(dir, ".db", snaps, 64);
+    run_ok("backup snapshot",
+           run(&out, &err, "backup", "snapshot", "--data", srv.data, "--all",
+               NULL),
+           out, err);
+    assert_true(list_seqs(dir, ".db", snaps, 64) > before);
+    int rc = run(&out, &err, "backup", "ship", "--data", srv.data, "--vault",
+                 file_url, "--vault", bad_url, "--once", NULL);
+    assert_int_equal(rc, 1); /* the other vault refused */
+    free(out);
+    free(err);
+    size_t kept = list_seqs(dir, ".db", snaps, 64);
+    assert_true(kept >= 2); /* nothing pruned: one vault has no base */
+    /* every vault ships: the bases before the newest go */
+    ship(srv.data);
+    size_t n = list_seqs(dir, ".db", snaps, 64);
+    assert_true(n < kept);
+    assert_int_equal(n, 1);
+    snprintf(jdir, sizeof(jdir), "%s/journal/1", srv.data);
+    size_t ns = list_seqs(jdir, ".pjl", segs, 64);
+    assert_true(ns >= 1);
+    for (size_t i = 0; i + 1 < ns; i++) /* none wholly before the base */
+        assert_true(segs[i + 1] - 1 > snaps[0]);
+    /* a base with more changesets on it than 1 % of its size is replaced;
+     * --at a time before the new base still finds its records */
+    make_customer("PR-0003");
+    usleep(300000);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(at, sizeof(at), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    usleep(300000);
+    for (int i = 4; i <= 40; i++) {
+        char num[16];
+        snprintf(num, sizeof(num), "PR-%04d", i);
+        make_customer(num);
+    }
+    run_ok("backup ship --snapshot-replay-pct",
+           run(&out, &err, "backup", "ship", "--data", srv.data, "--vault",
+               http_url, "--vault", file_url, "--token-file", token_file,
+               "--once", "--snapshot-replay-pct", "1", "--snapshot-replay-min",
+               "1", NULL),
+           out, err);
+    unsigned long long newest = snaps[0];
+    n = list_seqs(dir, ".db", snaps, 64);
+    assert_int_equal(n, 1);
+    assert_true(snaps[0] > newest); /* a new base, the old one pruned */
+    target(to, sizeof(to));
+    rc = run(&out, &err, "restore", "--vault", file_url, "--kit", kit, "--to",
+             to, "--tenant", "1", NULL);
+    if (rc != 0)
+        fail_msg("restore on the new base: %s", err);
+    assert_non_null(strstr(err, " 0 records replayed"));
+    free(out);
+    free(err);
+    snprintf(db, sizeof(db), "%s/tenants/1.db", to);
+    assert_int_equal(count_customer(db, "PR-0040"), 1);
+    target(to, sizeof(to));
+    rc = run(&out, &err, "restore", "--vault", http_url, "--token-file",
+             token_file, "--kit", kit, "--to", to, "--tenant", "1", "--at", at,
+             NULL);
+    if (rc != 0)
+        fail_msg("restore --at before the new base: %s", err);
+    free(out);
+    free(err);
+    snprintf(db, sizeof(db), "%s/tenants/1.db", to);
+    assert_int_equal(count_customer(db, "PR-0003"), 1);
+    assert_int_equal(count_customer(db, "PR-0004"), 0);
+    /* the status page: shipping is a healthy component with its figures */
+    long long plat[4], shipped = 0;
+    size_t np = ship_states("platform", "last_seq", plat, 4);
+    for (size_t i = 0; i < np; i++) /* the refusing vault's is older */
+        shipped = plat[i] > shipped ? plat[i] : shipped;
+    assert_true(shipped > 0);
+    json_t *c = status_component(srv.data, "backup");
+    assert_string_equal(json_string_value(json_object_get(c, "state")), "ok");
+    json_t *d = json_object_get(c, "detail");
+    assert_int_equal(json_integer_value(json_object_get(d, "rpo_lag_records")),
+                     0);
+    assert_int_equal(json_integer_value(json_object_get(d, "stores")), 3);
+    assert_int_equal(json_integer_value(json_object_get(d, "stores_failed")),
+                     0);
+    assert_int_equal(json_integer_value(json_object_get(d, "last_shipped_seq")),
+                     shipped);
+    assert_true(json_integer_value(json_object_get(d, "snapshots_shipped")) >=
+                2);
+    json_decref(c);
+}
+
 static volatile int writer_stop;
+
+/* What the writer thread saw (cmocka's asserts belong to the main thread
+ * only: a failure raised here would jump into another thread's stack). */
+struct writer_result {
+    int acked, busy;
+    long bad_status; /* the first answer that was neither */
+    char bad_body[300];
+};
 
 static void *
 writer(void *arg)
 {
-    (void)arg;
-    for (int i = 0; !writer_stop; i++) {
+    struct writer_result *wr = arg;
+    for (int i = 0; !writer_stop && !wr->bad_status; i++) {
         char num[32];
+        struct http h;
         snprintf(num, sizeof(num), "W-%06d", i);
-        make_customer(num);
+        post_customer(num, &h);
+        if (h.status == 201) {
+            wr->acked++;
+        } else if (h.status == 503) { /* not acknowledged: allowed */
+            wr->busy++;
+        } else {
+            wr->bad_status = h.status;
+            snprintf(wr->bad_body, sizeof(wr->bad_body), "%s",
+                     h.body ? h.body : "");
+        }
+        http_free(&h);
     }
     return NULL;
 }
@@ -405,24 +668,33 @@ test_drill_passes_busy_and_fails_behind_the_journal(void **state)
     (void)state;
     char *out, *err, cmd[1200];
     pthread_t th;
+    struct writer_result wr = {0, 0, 0, ""};
     writer_stop = 0;
-    assert_int_equal(pthread_create(&th, NULL, writer, NULL), 0);
+    assert_int_equal(pthread_create(&th, NULL, writer, &wr), 0);
     usleep(200000);
-    ship(srv.data);
+    char *sout, *serr;
+    int src = run(&sout, &serr, "backup", "ship", "--data", srv.data, "--vault",
+                  http_url, "--vault", file_url, "--token-file", token_file,
+                  "--once", NULL);
     usleep(200000);
     int rc = run(&out, &err, "drill", "--data", srv.data, "--vault", http_url,
                  "--token-file", token_file, "--kit", kit, NULL);
     writer_stop = 1;
     pthread_join(th, NULL);
+    if (wr.bad_status)
+        fail_msg("a write while busy: %ld %s", wr.bad_status, wr.bad_body);
+    assert_true(wr.acked > 0);
+    run_ok("backup ship while busy", src, sout, serr);
     if (rc != 0)
         fail_msg("drill while busy: %s\n%s", out, err);
     assert_non_null(strstr(out, "drill: 3 stores, 0 failed"));
     free(out);
     free(err);
     ship(srv.data);
+    /* serve still runs: wait for its write lock rather than fail */
     snprintf(cmd, sizeof(cmd),
-             "sqlite3 %s/tenants/1.db \"UPDATE customers SET name = '改ざん' "
-             "WHERE number = 'R-0001'\"",
+             "sqlite3 -cmd '.timeout 10000' %s/tenants/1.db \"UPDATE customers "
+             "SET name = '改ざん' WHERE number = 'R-0001'\"",
              srv.data);
     assert_int_equal(system(cmd), 0);
     rc = run(&out, &err, "drill", "--data", srv.data, "--vault", http_url,
@@ -441,6 +713,7 @@ main(void)
         cmocka_unit_test(test_restore_at_a_time_between_two_writes),
         cmocka_unit_test(test_flipped_byte_fails_that_store_only),
         cmocka_unit_test(test_manifest_with_bad_signature_is_rejected),
+        cmocka_unit_test(test_ship_rebases_prunes_and_beats),
         cmocka_unit_test(test_drill_passes_busy_and_fails_behind_the_journal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

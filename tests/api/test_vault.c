@@ -443,6 +443,22 @@ test_manifest_signature_and_content_checked(void **state)
     put_manifest("sig", 1, doc, &h);
     assert_int_equal(h.status, 201);
     http_free(&h);
+    /* `vault trust` on the vault host takes effect without a restart (a
+     * rebuilt host's new key, runbook step 5) */
+    char opub[65], *out, *err;
+    hex(opk, sizeof(opk), opub);
+    const char *trust[] = {"vault",         "trust", "--data", vs.data,
+                           "--signing-key", opub,    NULL};
+    int rc = cli_run(trust, &out, &err);
+    if (rc != 0)
+        fail_msg("vault trust: %s", err);
+    free(out);
+    free(err);
+    char *other2 = manifest_doc("sig", 2, refs, 1, opk, osk);
+    put_manifest("sig", 2, other2, &h);
+    assert_int_equal(h.status, 201);
+    http_free(&h);
+    free(other2);
     free(other);
     free(doc);
     free(tampered);

@@ -126,6 +126,19 @@ test_snapshots_by_seq_and_time_and_prune(void **state)
     assert_int_equal(removed, 1);
     assert_int_equal(snapshot_latest(dir, "3", 1, &got),
                      ERR_SNAPSHOT_NOT_FOUND);
+    /* before a seq: older ones go, that one stays; never the newest */
+    ok(snapshot_prune_before(dir, "3", s3.seq, &removed));
+    assert_int_equal(removed, 1); /* seq 2 */
+    ok(snapshot_latest(dir, "3", UINT64_MAX, &got));
+    assert_int_equal(got.seq, s3.seq);
+    assert_int_equal(snapshot_latest(dir, "3", s3.seq - 1, &got),
+                     ERR_SNAPSHOT_NOT_FOUND);
+    ok(snapshot_prune_before(dir, "3", UINT64_MAX, &removed));
+    assert_int_equal(removed, 0);
+    ok(snapshot_latest(dir, "3", UINT64_MAX, &got));
+    assert_int_equal(got.seq, s3.seq);
+    ok(snapshot_prune_before(dir, "nope", 10, &removed)); /* no dir: none */
+    assert_int_equal(removed, 0);
     store_close(st);
 
     /* capture off: no snapshot without a journal */
