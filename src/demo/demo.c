@@ -160,11 +160,13 @@ on_ready(const struct serve_opts *o, int port, void *arg)
     printf("\npilotlight demo is running.\n\n"
            "  Console (browser):  %s/\n"
            "  Meter reading (検針, phones): %s/field/\n"
+           "  Platform console (operators): %s/platform/ (an account: "
+           "pilotlight operator create --data %s --login ID --name NAME)\n"
            "  Health check:       %s/healthz\n"
            "  API (JSON):         %s/api/v1/meta\n"
            "  Data directory:     %s\n\n"
            "  Demo retailers (事業者コード):\n",
-           url, url, url, url, o->data);
+           url, url, url, o->data, url, url, o->data);
     struct store *platform;
     if (!pool_platform(&platform))
         tenant_each(platform, print_tenant, NULL);
