@@ -608,35 +608,71 @@ sent_first(struct store *st, struct req *r, int64_t id, int64_t cmd)
     return rc;
 }
 
+/* How a meter's answer closes the operation it is for. */
+struct answer {
+    const char *action;  /* the operations it answers; NULL: any */
+    const char *sql;     /* $1 now, $2 the event's id, $3 the operation */
+    const char *audit;   /* the audit action */
+    const char *failure; /* what failed, NULL for a confirmation */
+    bool log_unmatched;  /* an answer nobody waits for is worth a line */
+};
+
 /* The meter could not carry out the command its event names: failed. */
+static const struct answer answer_failed = {
+    .sql = "UPDATE remote_operations SET status = 'failed',"
+           " failed_at = $1, failure = 'device_reported',"
+           " confirm_event_id = $2 WHERE id = $3",
+    .audit = "remote_op.fail",
+    .failure = "device_reported",
+    .log_unmatched = true,
+};
+
+static const char confirm_sql[] =
+    "UPDATE remote_operations SET status = 'confirmed',"
+    " confirmed_at = $1, confirm_event_id = $2,"
+    " sent_at = coalesce(sent_at, $1) WHERE id = $3";
+
+/* The meter did shut off (or restore) the supply; of the two, only a
+ * shutoff that no operation asked for is logged. */
+static const struct answer answer_shutoff = {
+    .action = "shutoff",
+    .sql = confirm_sql,
+    .audit = "remote_op.confirm",
+    .log_unmatched = true,
+};
+static const struct answer answer_restore = {
+    .action = "restore",
+    .sql = confirm_sql,
+    .audit = "remote_op.confirm",
+};
+
+/* Record the meter's answer ev on the operation in flight it is for: sent
+ * first if need be, then a's UPDATE, audited, and the outbox row done. No
+ * operation in flight: nothing to do. */
 static enum err
-remote_op_fail(struct store *st, const struct device_event_in *ev,
-               int64_t event_id, struct req *r)
+remote_op_answer(struct store *st, const struct device_event_in *ev,
+                 int64_t event_id, struct req *r, const struct answer *a)
 {
     int64_t id, cmd = 0;
     char ts[32];
-    enum err rc = confirm_target(st, ev, NULL, &id, &cmd);
+    enum err rc = confirm_target(st, ev, a->action, &id, &cmd);
     if (rc || !id) {
-        if (!rc)
+        if (!rc && a->log_unmatched)
             log_msg(LOG_INFO, "remote_op.unmatched",
-                    "%s reported command_failed with no operation in flight",
-                    ev->device_id);
+                    "%s reported %s with no operation in flight", ev->device_id,
+                    ev->kind);
         return rc;
     }
     if ((rc = sent_first(st, r, id, cmd)))
         return rc;
     time_now_iso(ts);
-    rc = store_run(st,
-                   "UPDATE remote_operations SET status = 'failed',"
-                   " failed_at = $1, failure = 'device_reported',"
-                   " confirm_event_id = $2 WHERE id = $3",
-                   "tii", ts, event_id, id);
+    rc = store_run(st, a->sql, "tii", ts, event_id, id);
     if (!rc)
-        rc = audit_op(r, st, ACTOR_INGEST, "remote_op.fail", id,
-                      json_pack("{s:s, s:s, s:I, s:I, s:s}", "device_id",
+        rc = audit_op(r, st, ACTOR_INGEST, a->audit, id,
+                      json_pack("{s:s, s:s, s:I, s:I, s:s*}", "device_id",
                                 ev->device_id, "event", ev->kind, "event_id",
                                 (json_int_t)event_id, "command",
-                                (json_int_t)cmd, "failure", "device_reported"));
+                                (json_int_t)cmd, "failure", a->failure));
     if (!rc && cmd)
         rc = remote_op_outbox_done(cmd);
     return rc;
@@ -646,38 +682,12 @@ enum err
 remote_op_confirm(struct store *st, const struct device_event_in *ev,
                   int64_t event_id, struct req *r)
 {
-    if (ev->device_id && !strcmp(ev->kind, "command_failed"))
-        return remote_op_fail(st, ev, event_id, r);
-    const char *action = !strcmp(ev->kind, "shutoff_remote") ? "shutoff"
-                         : !strcmp(ev->kind, "restored")     ? "restore"
-                                                             : NULL;
-    int64_t id, cmd = 0;
-    char ts[32];
-    if (!action || !ev->device_id)
+    const struct answer *a =
+        !strcmp(ev->kind, "command_failed")   ? &answer_failed
+        : !strcmp(ev->kind, "shutoff_remote") ? &answer_shutoff
+        : !strcmp(ev->kind, "restored")       ? &answer_restore
+                                              : NULL;
+    if (!a || !ev->device_id)
         return ERR_OK;
-    enum err rc = confirm_target(st, ev, action, &id, &cmd);
-    if (rc || !id) {
-        if (!rc && !strcmp(action, "shutoff"))
-            log_msg(LOG_INFO, "remote_op.unmatched",
-                    "%s reported shutoff_remote with no operation in flight",
-                    ev->device_id);
-        return rc;
-    }
-    if ((rc = sent_first(st, r, id, cmd)))
-        return rc;
-    time_now_iso(ts);
-    rc = store_run(st,
-                   "UPDATE remote_operations SET status = 'confirmed',"
-                   " confirmed_at = $1, confirm_event_id = $2,"
-                   " sent_at = coalesce(sent_at, $1) WHERE id = $3",
-                   "tii", ts, event_id, id);
-    if (!rc)
-        rc = audit_op(r, st, ACTOR_INGEST, "remote_op.confirm", id,
-                      json_pack("{s:s, s:s, s:I, s:I}", "device_id",
-                                ev->device_id, "event", ev->kind, "event_id",
-                                (json_int_t)event_id, "command",
-                                (json_int_t)cmd));
-    if (!rc && cmd)
-        rc = remote_op_outbox_done(cmd);
-    return rc;
+    return remote_op_answer(st, ev, event_id, r, a);
 }

@@ -601,8 +601,10 @@ bank_audit(void *arg, struct store *st, json_t *detail)
                       detail);
 }
 
+/* An import whose columns the format fixes (no mapping): the bank's
+ * statements (全銀形式) when bank, else the convenience-store file. */
 static enum err
-post_bank_import(struct req *r)
+post_fixed_import(struct req *r, bool bank)
 {
     struct import_request q;
     json_t *summary = NULL;
@@ -610,35 +612,35 @@ post_bank_import(struct req *r)
     enum err rc = import_request_read(r, &q);
     if (rc)
         return rc;
-    if (q.mapping)
+    if (q.mapping && bank)
         return err_fail(ERR_IMPORT_MAPPING,
                         "全銀形式の明細は項目の位置が決まっています（mapping "
                         "は使えません）");
-    const char *body = req_body(r, &n);
-    struct auth_ctx *a = auth_ctx(r);
-    rc = bank_import_run(a->st, body, n, q.dry_run, a->actor, bank_audit, r,
-                         &summary);
-    return import_request_answer(r, rc, &q, summary);
-}
-
-static enum err
-post_cvs_import(struct req *r)
-{
-    struct import_request q;
-    json_t *summary = NULL;
-    size_t n;
-    enum err rc = import_request_read(r, &q);
-    if (rc)
-        return rc;
     if (q.mapping)
         return err_fail(ERR_IMPORT_MAPPING,
                         "この取込は見出しで列を判断します（mapping は使え"
                         "ません）");
     const char *body = req_body(r, &n);
     struct auth_ctx *a = auth_ctx(r);
-    rc = cvs_import_run(a->st, body, n, q.charset, q.dry_run, a->actor,
-                        cvs_audit, r, &summary);
+    if (bank)
+        rc = bank_import_run(a->st, body, n, q.dry_run, a->actor, bank_audit, r,
+                             &summary);
+    else
+        rc = cvs_import_run(a->st, body, n, q.charset, q.dry_run, a->actor,
+                            cvs_audit, r, &summary);
     return import_request_answer(r, rc, &q, summary);
+}
+
+static enum err
+post_bank_import(struct req *r)
+{
+    return post_fixed_import(r, true);
+}
+
+static enum err
+post_cvs_import(struct req *r)
+{
+    return post_fixed_import(r, false);
 }
 
 #define R "payments.read"

@@ -5,20 +5,22 @@
  *
  * Both directions go through the table: the writer fills a 120-byte
  * record field by field (put_digits, put_number, put_code, put_kana), the
- * reader takes one apart the same way (get_digits, get_number, get_text),
- * and every problem is reported through rec_fail(), which names the
- * record (line, data count, byte offset) and the field (its table row).
+ * reader takes one apart the same way (zrec_digits, zrec_number,
+ * zrec_text), and every problem is reported through zrec_fail(), which
+ * names the record (line, data count, byte offset) and the field (its
+ * table row). zengin_rec.c holds that machinery, shared with the bank's
+ * statements (zengin_bank.c).
  *
  * The reader works on the whole file in memory (at most ZENGIN_FILE_MAX
- * bytes): frame() decides the line ends and strips what may trail the end
- * record (CR LF, 0x1A), next_record() hands out one 120-byte record at a
- * time with its number, and a small state machine enforces 1, 2…, 8, 9.
+ * bytes): zrec_open() decides the line ends and strips what may trail the
+ * end record (CR LF, 0x1A), zrec_next() hands out one 120-byte record at
+ * a time with its number, in the order 1, 2…, 8, 9 (one group a file).
  * The trailer is compared with what the data records add up to.
  */
 #include "core/xalloc.h"
 #include "payments/zengin.h"
+#include "payments/zengin_rec.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,14 @@ static const struct zengin_field layout[NFIELDS] = {
     [E_FILLER] = {'9', 'F', 2, 119, "filler", "ダミー"},
 };
 
+static const struct zrec_format format = {
+    .record_len = ZENGIN_RECORD_LEN,
+    .layout = layout,
+    .n_fields = NFIELDS,
+    .error = ERR_ZENGIN_FORMAT,
+    .groups = false, /* one group a file */
+};
+
 const struct zengin_field *
 zengin_layout(size_t *n)
 {
@@ -140,85 +150,8 @@ zengin_result_name(int code)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Records and their places                                               */
+/* Helpers                                                                */
 /* ---------------------------------------------------------------------- */
-
-/* One record being written or read, and how to name its place. */
-struct rec {
-    char b[ZENGIN_RECORD_LEN + 2]; /* writer: the bytes (+ CR LF) */
-    const char *in;                /* reader: the 120 bytes read */
-    char type;                     /* '1' '2' '8' '9', 0 unknown */
-    size_t line;                   /* record number, 1-based */
-    size_t index;                  /* data records: which, 1-based */
-    size_t offset;                 /* reader: byte offset of the record */
-    bool show_offset;              /* a file without line breaks */
-    unsigned kana_flags;           /* writer */
-    size_t truncated;              /* writer: names cut in this record */
-    struct zengin_fault *fault;
-};
-
-static const char *
-record_name(char type)
-{
-    switch (type) {
-    case '1':
-        return "ヘッダー";
-    case '8':
-        return "トレーラー";
-    case '9':
-        return "エンド";
-    default:
-        return NULL; /* data records say which one */
-    }
-}
-
-/* "4 行目（データ 3 件目）", "2 レコード目（先頭から 121 バイト目、…）". */
-static void
-place(const struct rec *r, char *out, size_t cap)
-{
-    char what[64] = "";
-    if (r->type == '2')
-        snprintf(what, sizeof(what), "データ %zu 件目", r->index);
-    else if (record_name(r->type))
-        snprintf(what, sizeof(what), "%s", record_name(r->type));
-    if (r->show_offset)
-        snprintf(out, cap, "%zu レコード目（先頭から %zu バイト目%s%s）",
-                 r->line, r->offset + 1, what[0] ? "、" : "", what);
-    else if (what[0])
-        snprintf(out, cap, "%zu 行目（%s）", r->line, what);
-    else
-        snprintf(out, cap, "%zu 行目", r->line);
-}
-
-/* Fail with e, naming the record, the field f (NFIELDS: none) and the
- * message. Fills r->fault. */
-static enum err rec_fail(const struct rec *r, enum err e, enum fid f,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum err
-rec_fail(const struct rec *r, enum err e, enum fid f, const char *fmt, ...)
-{
-    char msg[320], where[160], field[160] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    place(r, where, sizeof(where));
-    if (f < NFIELDS && layout[f].len == 1)
-        snprintf(field, sizeof(field), "の%s %s（%u 桁目）", layout[f].label,
-                 layout[f].name, layout[f].pos);
-    else if (f < NFIELDS)
-        snprintf(field, sizeof(field), "の%s %s（%u–%u 桁目）", layout[f].label,
-                 layout[f].name, layout[f].pos,
-                 layout[f].pos + layout[f].len - 1);
-    if (r->fault) {
-        r->fault->line = r->line;
-        r->fault->offset = r->offset;
-        r->fault->field = f < NFIELDS ? layout[f].name : NULL;
-    }
-    return err_fail(e, "%s%s: %s", where, field, msg);
-}
 
 static void
 fault_clear(struct zengin_fault *fault)
@@ -241,6 +174,14 @@ mmdd_valid(const char *s)
 /* Writer                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* One record being written, and its place for zrec_fail(). */
+struct rec {
+    struct zrec z;
+    char b[ZENGIN_RECORD_LEN + 2]; /* the bytes (+ CR LF) */
+    unsigned kana_flags;
+    size_t truncated; /* names cut in this record */
+};
+
 static void
 rec_start(struct rec *r, char type, size_t line, size_t index,
           const struct zengin_writer *w, struct zengin_fault *fault)
@@ -248,11 +189,12 @@ rec_start(struct rec *r, char type, size_t line, size_t index,
     memset(r, 0, sizeof(*r));
     memset(r->b, ' ', ZENGIN_RECORD_LEN);
     r->b[0] = type;
-    r->type = type;
-    r->line = line;
-    r->index = index;
+    r->z.fmt = &format;
+    r->z.type = type;
+    r->z.line = line;
+    r->z.index = index;
+    r->z.fault = fault;
     r->kana_flags = w->kana_flags;
-    r->fault = fault;
 }
 
 static char *
@@ -269,10 +211,10 @@ put_digits(struct rec *r, enum fid f, const char *s, bool exact)
     size_t len = layout[f].len, n = s ? strlen(s) : 0;
     if (!n || n > len || (exact && n != len) || strspn(s, "0123456789") != n) {
         if (exact)
-            return rec_fail(r, ERR_ZENGIN_FIELD, f,
-                            "数字 %zu 桁で指定してください", len);
-        return rec_fail(r, ERR_ZENGIN_FIELD, f,
-                        "数字 1–%zu 桁で指定してください", len);
+            return zrec_fail(&r->z, ERR_ZENGIN_FIELD, f,
+                             "数字 %zu 桁で指定してください", len);
+        return zrec_fail(&r->z, ERR_ZENGIN_FIELD, f,
+                         "数字 1–%zu 桁で指定してください", len);
     }
     memset(at(r, f), '0', len - n);
     memcpy(at(r, f) + len - n, s, n);
@@ -293,8 +235,8 @@ static enum err
 put_code(struct rec *r, enum fid f, int v, const char *allowed)
 {
     if (v < 0 || v > 9 || !strchr(allowed, '0' + v))
-        return rec_fail(r, ERR_ZENGIN_FIELD, f,
-                        "%d は使えません（%s のどれか）", v, allowed);
+        return zrec_fail(&r->z, ERR_ZENGIN_FIELD, f,
+                         "%d は使えません（%s のどれか）", v, allowed);
     *at(r, f) = (char)('0' + v);
     return ERR_OK;
 }
@@ -304,8 +246,8 @@ put_date(struct rec *r, enum fid f, const char *mmdd)
 {
     enum err rc = put_digits(r, f, mmdd, true);
     if (!rc && !mmdd_valid(mmdd))
-        rc = rec_fail(r, ERR_ZENGIN_FIELD, f,
-                      "月日 MMDD として正しくありません");
+        rc = zrec_fail(&r->z, ERR_ZENGIN_FIELD, f,
+                       "月日 MMDD として正しくありません");
     return rc;
 }
 
@@ -316,11 +258,11 @@ put_kana(struct rec *r, enum fid f, const char *utf8, bool required)
     bool cut = false;
     char *p = at(r, f);
     enum err rc =
-        zengin_kana(utf8, r->kana_flags, p, layout[f].len, &cut, r->fault);
+        zengin_kana(utf8, r->kana_flags, p, layout[f].len, &cut, r->z.fault);
     if (rc)
-        return rec_fail(r, rc, f, "%s", err_detail());
+        return zrec_fail(&r->z, rc, f, "%s", err_detail());
     if (required && p[0] == ' ')
-        return rec_fail(r, ERR_ZENGIN_FIELD, f, "空です");
+        return zrec_fail(&r->z, ERR_ZENGIN_FIELD, f, "空です");
     r->truncated += cut;
     return ERR_OK;
 }
@@ -335,8 +277,8 @@ emit(struct zengin_writer *w, struct rec *r)
         r->b[n++] = '\n';
     }
     if (buf_append(w->out, r->b, n))
-        return rec_fail(r, ERR_TOO_LARGE, NFIELDS,
-                        "ファイルが上限の %zu バイトを超えます", w->out->max);
+        return zrec_fail(&r->z, ERR_TOO_LARGE, NFIELDS,
+                         "ファイルが上限の %zu バイトを超えます", w->out->max);
     return ERR_OK;
 }
 
@@ -412,8 +354,8 @@ debit_fields(struct rec *rec, const struct zengin_debit *d)
     if (!rc)
         rc = put_kana(rec, D_DEPOSITOR, d->depositor_name, true);
     if (!rc && (d->amount_yen < 1 || d->amount_yen > ZENGIN_AMOUNT_MAX))
-        rc = rec_fail(rec, ERR_ZENGIN_FIELD, D_AMOUNT,
-                      "1 円から 9,999,999,999 円までです");
+        rc = zrec_fail(&rec->z, ERR_ZENGIN_FIELD, D_AMOUNT,
+                       "1 円から 9,999,999,999 円までです");
     if (!rc)
         put_number(rec, D_AMOUNT, d->amount_yen);
     if (!rc)
@@ -435,13 +377,13 @@ zengin_write_debit(struct zengin_writer *w, const struct zengin_debit *d,
         return out_of_order("debit");
     rec_start(&rec, '2', index + 1, index, w, fault);
     if (w->totals.count >= ZENGIN_MAX_RECORDS)
-        return rec_fail(&rec, ERR_TOO_LARGE, NFIELDS,
-                        "1 ファイルのデータは %d 件までです",
-                        ZENGIN_MAX_RECORDS);
+        return zrec_fail(&rec.z, ERR_TOO_LARGE, NFIELDS,
+                         "1 ファイルのデータは %d 件までです",
+                         ZENGIN_MAX_RECORDS);
     enum err rc = debit_fields(&rec, d);
     if (!rc && w->totals.amount_yen + d->amount_yen > ZENGIN_TOTAL_MAX)
-        rc = rec_fail(&rec, ERR_TOO_LARGE, D_AMOUNT,
-                      "合計金額が 12 桁を超えます");
+        rc = zrec_fail(&rec.z, ERR_TOO_LARGE, D_AMOUNT,
+                       "合計金額が 12 桁を超えます");
     if (!rc)
         rc = emit(w, &rec);
     if (rc)
@@ -496,157 +438,105 @@ zengin_write_request(const struct zengin_requester *r,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Reader: fields                                                         */
+/* Reader: records                                                        */
 /* ---------------------------------------------------------------------- */
 
-static const char *
-in_at(const struct rec *r, enum fid f)
-{
-    return r->in + layout[f].pos - 1;
-}
-
-/* The field's digits into out (len + 1 bytes). */
+/* A code or type of one or two digits. */
 static enum err
-get_digits(const struct rec *r, enum fid f, char *out)
-{
-    const char *p = in_at(r, f);
-    for (size_t i = 0; i < layout[f].len; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return rec_fail(r, ERR_ZENGIN_FORMAT, f,
-                            "%zu 桁目が数字ではありません（0x%02X）",
-                            layout[f].pos + i, (unsigned char)p[i]);
-    memcpy(out, p, layout[f].len);
-    out[layout[f].len] = '\0';
-    return ERR_OK;
-}
-
-static enum err
-get_number(const struct rec *r, enum fid f, int64_t *v)
-{
-    char tmp[24];
-    enum err rc = get_digits(r, f, tmp);
-    if (!rc)
-        *v = strtoll(tmp, NULL, 10); /* at most 12 digits: fits */
-    return rc;
-}
-
-static enum err
-get_int(const struct rec *r, enum fid f, int *v)
+get_int(const struct zrec *r, enum fid f, int *v)
 {
     int64_t x = 0;
-    enum err rc = get_number(r, f, &x);
+    enum err rc = zrec_number(r, f, &x);
     *v = (int)x;
     return rc;
 }
 
-/* Text: JIS X 0201 graphic bytes, trailing spaces dropped. */
 static enum err
-get_text(const struct rec *r, enum fid f, char *out)
-{
-    const unsigned char *p = (const unsigned char *)in_at(r, f);
-    size_t len = layout[f].len;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] < 0x20 || (p[i] >= 0x7F && p[i] <= 0xA0) || p[i] > 0xDF)
-            return rec_fail(r, ERR_ZENGIN_FORMAT, f,
-                            "%zu 桁目が JIS 半角文字ではありません（0x%02X）",
-                            layout[f].pos + i, p[i]);
-    while (len > 0 && p[len - 1] == ' ')
-        len--;
-    memcpy(out, p, len);
-    out[len] = '\0';
-    return ERR_OK;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Reader: records                                                        */
-/* ---------------------------------------------------------------------- */
-
-static enum err
-read_header(const struct rec *r, struct zengin_header *h)
+read_header(const struct zrec *r, struct zengin_header *h)
 {
     char kind[3], set[2];
-    enum err rc = get_digits(r, H_KIND, kind);
+    enum err rc = zrec_digits(r, H_KIND, kind);
     if (!rc && strcmp(kind, "91"))
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, H_KIND,
-                      "%s は口座振替 (91) ではありません", kind);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, H_KIND,
+                       "%s は口座振替 (91) ではありません", kind);
     if (!rc)
-        rc = get_digits(r, H_CODE_SET, set);
+        rc = zrec_digits(r, H_CODE_SET, set);
     if (!rc && set[0] != '0')
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, H_CODE_SET,
-                      "%s は扱えません（0 JIS だけ）", set);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, H_CODE_SET,
+                       "%s は扱えません（0 JIS だけ）", set);
     if (!rc)
-        rc = get_digits(r, H_REQUESTER_CODE, h->requester_code);
+        rc = zrec_digits(r, H_REQUESTER_CODE, h->requester_code);
     if (!rc)
-        rc = get_text(r, H_REQUESTER_NAME, h->requester_name);
+        rc = zrec_text(r, H_REQUESTER_NAME, h->requester_name);
     if (!rc)
-        rc = get_digits(r, H_DATE, h->debit_date);
+        rc = zrec_digits(r, H_DATE, h->debit_date);
     if (!rc && !mmdd_valid(h->debit_date))
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, H_DATE,
-                      "%s は月日 MMDD として正しくありません", h->debit_date);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, H_DATE,
+                       "%s は月日 MMDD として正しくありません", h->debit_date);
     if (!rc)
-        rc = get_digits(r, H_BANK_CODE, h->bank_code);
+        rc = zrec_digits(r, H_BANK_CODE, h->bank_code);
     if (!rc)
-        rc = get_text(r, H_BANK_NAME, h->bank_name);
+        rc = zrec_text(r, H_BANK_NAME, h->bank_name);
     if (!rc)
-        rc = get_digits(r, H_BRANCH_CODE, h->branch_code);
+        rc = zrec_digits(r, H_BRANCH_CODE, h->branch_code);
     if (!rc)
-        rc = get_text(r, H_BRANCH_NAME, h->branch_name);
+        rc = zrec_text(r, H_BRANCH_NAME, h->branch_name);
     if (!rc)
         rc = get_int(r, H_ACCOUNT_TYPE, &h->account_type);
     if (!rc)
-        rc = get_digits(r, H_ACCOUNT_NUMBER, h->account_number);
+        rc = zrec_digits(r, H_ACCOUNT_NUMBER, h->account_number);
     return rc;
 }
 
 static enum err
-read_data(const struct rec *r, enum zengin_kind kind, struct zengin_record *d)
+read_data(const struct zrec *r, enum zengin_kind kind, struct zengin_record *d)
 {
     d->line = r->line;
-    enum err rc = get_digits(r, D_BANK_CODE, d->bank_code);
+    enum err rc = zrec_digits(r, D_BANK_CODE, d->bank_code);
     if (!rc)
-        rc = get_text(r, D_BANK_NAME, d->bank_name);
+        rc = zrec_text(r, D_BANK_NAME, d->bank_name);
     if (!rc)
-        rc = get_digits(r, D_BRANCH_CODE, d->branch_code);
+        rc = zrec_digits(r, D_BRANCH_CODE, d->branch_code);
     if (!rc)
-        rc = get_text(r, D_BRANCH_NAME, d->branch_name);
+        rc = zrec_text(r, D_BRANCH_NAME, d->branch_name);
     if (!rc)
         rc = get_int(r, D_ACCOUNT_TYPE, &d->account_type);
     if (!rc)
-        rc = get_digits(r, D_ACCOUNT_NUMBER, d->account_number);
+        rc = zrec_digits(r, D_ACCOUNT_NUMBER, d->account_number);
     if (!rc)
-        rc = get_text(r, D_DEPOSITOR, d->depositor_name);
+        rc = zrec_text(r, D_DEPOSITOR, d->depositor_name);
     if (!rc)
-        rc = get_number(r, D_AMOUNT, &d->amount_yen);
+        rc = zrec_number(r, D_AMOUNT, &d->amount_yen);
     if (!rc)
         rc = get_int(r, D_NEW_CODE, &d->new_code);
     if (!rc)
-        rc = get_digits(r, D_CUSTOMER, d->customer_number);
+        rc = zrec_digits(r, D_CUSTOMER, d->customer_number);
     if (!rc)
         rc = get_int(r, D_RESULT, &d->result);
     if (!rc && kind == ZENGIN_REQUEST && d->result != 0)
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, D_RESULT,
-                      "依頼データの振替結果コードは 0 です（%d）", d->result);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, D_RESULT,
+                       "依頼データの振替結果コードは 0 です（%d）", d->result);
     if (!rc && !zengin_result_name(d->result))
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, D_RESULT,
-                      "%d は振替結果コード（0 1 2 3 4 8 9）ではありません",
-                      d->result);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, D_RESULT,
+                       "%d は振替結果コード（0 1 2 3 4 8 9）ではありません",
+                       d->result);
     return rc;
 }
 
 /* One trailer figure read and compared with what the records add up to. */
 static enum err
-trailer_figure(const struct rec *r, enum fid f, int64_t want, int64_t *got)
+trailer_figure(const struct zrec *r, enum fid f, int64_t want, int64_t *got)
 {
-    enum err rc = get_number(r, f, got);
+    enum err rc = zrec_number(r, f, got);
     if (!rc && *got != want)
-        rc = rec_fail(r, ERR_ZENGIN_FORMAT, f,
-                      "%lld ですが、データレコードからは %lld です",
-                      (long long)*got, (long long)want);
+        rc = zrec_fail(r, ERR_ZENGIN_FORMAT, f,
+                       "%lld ですが、データレコードからは %lld です",
+                       (long long)*got, (long long)want);
     return rc;
 }
 
 static enum err
-read_trailer(const struct rec *r, enum zengin_kind kind, struct zengin_file *f)
+read_trailer(const struct zrec *r, enum zengin_kind kind, struct zengin_file *f)
 {
     static const enum fid fids[6] = {T_COUNT,         T_AMOUNT,
                                      T_DEBITED_COUNT, T_DEBITED_AMOUNT,
@@ -681,77 +571,19 @@ read_trailer(const struct rec *r, enum zengin_kind kind, struct zengin_file *f)
 /* ---------------------------------------------------------------------- */
 
 struct reader {
-    const char *p;
-    size_t n, off, line;
-    enum zengin_eol eol;
-    struct zengin_fault *fault;
-    int state;  /* 0 header next, 1 data or trailer, 2 end next, 3 done */
+    struct zrec_reader z;
     size_t cap; /* records allocated */
 };
 
-/* Decide the line ends and strip what may follow the end record: one
- * 0x1A, and one CR LF when that is the file's only line break. */
-static void
-frame(struct reader *rd, struct zengin_file *f)
-{
-    if (rd->n && rd->p[rd->n - 1] == 0x1A) {
-        rd->n--;
-        f->eof_mark = true;
-    }
-    const char *lf = rd->n ? memchr(rd->p, '\n', rd->n) : NULL;
-    rd->eol = ZENGIN_EOL_NONE;
-    if (lf && lf == rd->p + rd->n - 1 && rd->n >= 2 && lf[-1] == '\r')
-        rd->n -= 2;
-    else if (lf)
-        rd->eol = ZENGIN_EOL_CRLF;
-    f->eol = rd->eol;
-}
-
-/* The next 120-byte record into r->in; *got is false at the end. */
-static enum err
-next_record(struct reader *rd, struct rec *r, bool *got)
-{
-    memset(r, 0, sizeof(*r));
-    r->line = ++rd->line;
-    r->offset = rd->off;
-    r->show_offset = rd->eol == ZENGIN_EOL_NONE;
-    r->fault = rd->fault;
-    *got = rd->off < rd->n;
-    if (!*got)
-        return ERR_OK;
-    const char *s = rd->p + rd->off;
-    size_t rest = rd->n - rd->off, len = rest;
-    const char *lf = rd->eol == ZENGIN_EOL_CRLF ? memchr(s, '\n', rest) : NULL;
-    if (rd->eol == ZENGIN_EOL_NONE && len > ZENGIN_RECORD_LEN)
-        len = ZENGIN_RECORD_LEN;
-    if (lf)
-        len = (size_t)(lf - s);
-    rd->off += lf ? len + 1 : len;
-    if (lf && (!len || s[len - 1] != '\r'))
-        return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
-                        "LF だけで改行されています（CR LF のはず）");
-    len -= lf ? 1 : 0;
-    const char *cr = memchr(s, '\r', len);
-    if (cr)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
-                        "%zu 桁目に CR があります（改行は CR LF か、なし）",
-                        (size_t)(cr - s) + 1);
-    if (len != ZENGIN_RECORD_LEN)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
-                        "%zu バイトです（レコードは 120 バイト）", len);
-    r->in = s;
-    return ERR_OK;
-}
-
 /* A data record onto f->records. */
 static enum err
-add_data(struct reader *rd, struct rec *r, enum zengin_kind kind,
+add_data(struct reader *rd, struct zrec *r, enum zengin_kind kind,
          struct zengin_file *f)
 {
     if (f->n_records >= ZENGIN_MAX_RECORDS)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
-                        "データレコードが %d 件を超えています",
-                        ZENGIN_MAX_RECORDS);
+        return zrec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
+                         "データレコードが %d 件を超えています",
+                         ZENGIN_MAX_RECORDS);
     if (f->n_records == rd->cap) {
         rd->cap = rd->cap ? rd->cap * 2 : 64;
         if (rd->cap > ZENGIN_MAX_RECORDS)
@@ -766,67 +598,30 @@ add_data(struct reader *rd, struct rec *r, enum zengin_kind kind,
     return rc;
 }
 
-/* One record, in the order 1, 2…, 8, 9. */
+/* One record, already in its place in the order (zrec_next). */
 static enum err
-dispatch(struct reader *rd, struct rec *r, enum zengin_kind kind,
+dispatch(struct reader *rd, struct zrec *r, enum zengin_kind kind,
          struct zengin_file *f)
 {
-    char t = r->in[0];
-    if (!t || !strchr("1289", t))
-        return rec_fail(r, ERR_ZENGIN_FORMAT, H_TYPE,
-                        "0x%02X は 1, 2, 8, 9 のどれでもありません",
-                        (unsigned char)t);
-    r->type = rd->state == 3 ? 0 : t;
-    r->index = t == '2' ? f->n_records + 1 : 0;
-    if (rd->state == 0 && t == '1') {
-        rd->state = 1;
+    switch (r->type) {
+    case '1':
         return read_header(r, &f->header);
-    }
-    if (rd->state == 1 && t == '2')
+    case '2':
         return add_data(rd, r, kind, f);
-    if (rd->state == 1 && t == '8') {
-        rd->state = 2;
+    case '8':
         return read_trailer(r, kind, f);
+    default:
+        return ERR_OK; /* the end record */
     }
-    if (rd->state == 2 && t == '9') {
-        rd->state = 3;
-        return ERR_OK;
-    }
-    if (rd->state == 0)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, H_TYPE,
-                        "先頭はヘッダー (1) のはずです（%c）", t);
-    if (rd->state == 1 && t == '1')
-        return rec_fail(r, ERR_ZENGIN_FORMAT, H_TYPE,
-                        "2 つ目のヘッダーです（1 ファイルに 1 グループだけ）");
-    if (rd->state == 1)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, H_TYPE,
-                        "トレーラー (8) がないままエンド (9) です");
-    if (rd->state == 2)
-        return rec_fail(r, ERR_ZENGIN_FORMAT, H_TYPE,
-                        "トレーラーの次はエンド (9) のはずです（%c）", t);
-    return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS,
-                    "エンドレコードの後にデータがあります");
-}
-
-/* The input ended: after the end record, or it is missing something. */
-static enum err
-at_end(const struct reader *rd, const struct rec *r)
-{
-    static const char *const missing[] = {
-        "ヘッダー (1) がありません（空のファイル）",
-        "トレーラー (8) がありません",
-        "エンド (9) がありません",
-    };
-    if (rd->state == 3)
-        return ERR_OK;
-    return rec_fail(r, ERR_ZENGIN_FORMAT, NFIELDS, "%s", missing[rd->state]);
 }
 
 enum err
 zengin_read(const char *p, size_t n, enum zengin_kind kind,
             struct zengin_file *f, struct zengin_fault *fault)
 {
-    struct reader rd = {p, n, 0, 0, ZENGIN_EOL_NONE, fault, 0, 0};
+    struct reader rd = {0};
+    struct zrec r;
+    bool got = true;
     enum err rc = ERR_OK;
     memset(f, 0, sizeof(*f));
     fault_clear(fault);
@@ -834,13 +629,11 @@ zengin_read(const char *p, size_t n, enum zengin_kind kind,
         return err_fail(ERR_TOO_LARGE,
                         "全銀ファイルが大きすぎます（%zu バイトまで）",
                         (size_t)ZENGIN_FILE_MAX);
-    frame(&rd, f);
-    for (bool got = true; !rc && got;) {
-        struct rec r;
-        rc = next_record(&rd, &r, &got);
-        if (!rc)
-            rc = got ? dispatch(&rd, &r, kind, f) : at_end(&rd, &r);
-    }
+    zrec_open(&rd.z, p, n, &format, fault);
+    f->eol = rd.z.eol;
+    f->eof_mark = rd.z.eof_mark;
+    while (!rc && !(rc = zrec_next(&rd.z, &r, &got)) && got)
+        rc = dispatch(&rd, &r, kind, f);
     if (rc)
         zengin_file_free(f);
     return rc;

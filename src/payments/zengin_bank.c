@@ -1,14 +1,15 @@
 /*
  * zengin_bank.c — the reader of the bank's 200-byte statements (振込入金
  * 通知 01, 入出金取引明細 03): the layout as one table per kind, then a
- * reader in the manner of zengin.c's (frame the file, hand out records,
- * enforce 1, 2…, 8 per group and one 9, compare each trailer with its
- * group). zengin_bank.h describes the format.
+ * reader on zengin_rec.c's records, as zengin.c's is (frame the file,
+ * hand out records in the order 1, 2…, 8 per group and one 9), which
+ * compares each trailer with its group. zengin_bank.h describes the
+ * format.
  */
 #include "core/xalloc.h"
 #include "payments/zengin_bank.h"
+#include "payments/zengin_rec.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,118 +121,26 @@ static const struct zengin_field statement[NFIELDS] = {
                         "データ・レコード件数"},
 };
 
-/* ---------------------------------------------------------------------- */
-/* Records and their places                                               */
-/* ---------------------------------------------------------------------- */
-
-struct rec {
-    const char *in; /* the 200 bytes */
-    char type;      /* '1' '2' '8' '9', 0 unknown */
-    size_t line, index, offset;
-    bool show_offset;
-    const struct zengin_field *layout;
-    struct zengin_fault *fault;
+/* Until a header names the kind, places are named with the notice's table
+ * (the record type and the kind code stand alike in both). */
+static const struct zrec_format notice_format = {
+    .record_len = ZBANK_RECORD_LEN,
+    .layout = notice,
+    .n_fields = NFIELDS,
+    .error = ERR_BANK_STATEMENT_FORMAT,
+    .groups = true,
+};
+static const struct zrec_format statement_format = {
+    .record_len = ZBANK_RECORD_LEN,
+    .layout = statement,
+    .n_fields = NFIELDS,
+    .error = ERR_BANK_STATEMENT_FORMAT,
+    .groups = true,
 };
 
-static void
-place(const struct rec *r, char *out, size_t cap)
-{
-    char what[64] = "";
-    if (r->type == '2')
-        snprintf(what, sizeof(what), "データ %zu 件目", r->index);
-    else if (r->type == '1')
-        snprintf(what, sizeof(what), "ヘッダー");
-    else if (r->type == '8')
-        snprintf(what, sizeof(what), "トレーラー");
-    else if (r->type == '9')
-        snprintf(what, sizeof(what), "エンド");
-    if (r->show_offset)
-        snprintf(out, cap, "%zu レコード目（先頭から %zu バイト目%s%s）",
-                 r->line, r->offset + 1, what[0] ? "、" : "", what);
-    else if (what[0])
-        snprintf(out, cap, "%zu 行目（%s）", r->line, what);
-    else
-        snprintf(out, cap, "%zu 行目", r->line);
-}
-
-static enum err rec_fail(const struct rec *r, enum fid f, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* ERR_BANK_STATEMENT_FORMAT naming the record, the field f (NFIELDS:
- * none; H_TYPE when no layout is known yet) and the message. */
-static enum err
-rec_fail(const struct rec *r, enum fid f, const char *fmt, ...)
-{
-    char msg[320], where[160], field[160] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    place(r, where, sizeof(where));
-    const struct zengin_field *l = r->layout ? r->layout : notice;
-    const struct zengin_field *d = f < NFIELDS ? &l[f] : NULL;
-    const char *name = d ? d->name : NULL;
-    if (f == H_TYPE) /* the record type field exists in every record */
-        snprintf(field, sizeof(field), "のデータ区分 record_type（1 桁目）");
-    else if (d && d->len == 1)
-        snprintf(field, sizeof(field), "の%s %s（%u 桁目）", d->label, d->name,
-                 d->pos);
-    else if (d)
-        snprintf(field, sizeof(field), "の%s %s（%u–%u 桁目）", d->label,
-                 d->name, d->pos, d->pos + d->len - 1);
-    if (r->fault) {
-        r->fault->line = r->line;
-        r->fault->offset = r->offset;
-        r->fault->field = f == H_TYPE ? "record_type" : name;
-    }
-    return err_fail(ERR_BANK_STATEMENT_FORMAT, "%s%s: %s", where, field, msg);
-}
-
-static const char *
-in_at(const struct rec *r, enum fid f)
-{
-    return r->in + r->layout[f].pos - 1;
-}
-
-static enum err
-get_digits(const struct rec *r, enum fid f, char *out)
-{
-    const char *p = in_at(r, f);
-    for (size_t i = 0; i < r->layout[f].len; i++)
-        if (p[i] < '0' || p[i] > '9')
-            return rec_fail(r, f, "%zu 桁目が数字ではありません（0x%02X）",
-                            r->layout[f].pos + i, (unsigned char)p[i]);
-    memcpy(out, p, r->layout[f].len);
-    out[r->layout[f].len] = '\0';
-    return ERR_OK;
-}
-
-static enum err
-get_number(const struct rec *r, enum fid f, int64_t *v)
-{
-    char tmp[24];
-    enum err rc = get_digits(r, f, tmp);
-    if (!rc)
-        *v = strtoll(tmp, NULL, 10); /* at most 14 digits: fits */
-    return rc;
-}
-
-static enum err
-get_text(const struct rec *r, enum fid f, char *out)
-{
-    const unsigned char *p = (const unsigned char *)in_at(r, f);
-    size_t len = r->layout[f].len;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] < 0x20 || (p[i] >= 0x7F && p[i] <= 0xA0) || p[i] > 0xDF)
-            return rec_fail(r, f,
-                            "%zu 桁目が JIS 半角文字ではありません（0x%02X）",
-                            r->layout[f].pos + i, p[i]);
-    while (len > 0 && p[len - 1] == ' ')
-        len--;
-    memcpy(out, p, len);
-    out[len] = '\0';
-    return ERR_OK;
-}
+/* ---------------------------------------------------------------------- */
+/* Fields                                                                 */
+/* ---------------------------------------------------------------------- */
 
 bool
 zbank_date(const char *s, char out[11])
@@ -256,10 +165,10 @@ zbank_date(const char *s, char out[11])
 
 /* A date field; zero_ok: 000000 is "" (no date). */
 static enum err
-get_date(const struct rec *r, enum fid f, bool zero_ok, char out[11])
+get_date(const struct zrec *r, enum fid f, bool zero_ok, char out[11])
 {
     char tmp[8];
-    enum err rc = get_digits(r, f, tmp);
+    enum err rc = zrec_digits(r, f, tmp);
     if (rc)
         return rc;
     if (zero_ok && !strcmp(tmp, "000000")) {
@@ -267,8 +176,9 @@ get_date(const struct rec *r, enum fid f, bool zero_ok, char out[11])
         return ERR_OK;
     }
     if (!zbank_date(tmp, out))
-        return rec_fail(
-            r, f, "和暦（令和）の年月日 YYMMDD ではありません（%s）", tmp);
+        return zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, f,
+                         "和暦（令和）の年月日 YYMMDD ではありません（%s）",
+                         tmp);
     return ERR_OK;
 }
 
@@ -277,39 +187,36 @@ get_date(const struct rec *r, enum fid f, bool zero_ok, char out[11])
 /* ---------------------------------------------------------------------- */
 
 struct reader {
-    const char *p;
-    size_t n, off, line;
-    enum zengin_eol eol;
-    struct zengin_fault *fault;
-    int state; /* 0 header next, 1 data or trailer, 2 header or end, 3 done */
+    struct zrec_reader z;
     size_t cap;
     bool kind_known;
 };
 
 static enum err
-read_header(struct reader *rd, struct rec *r, struct zbank_file *f)
+read_header(struct reader *rd, struct zrec *r, struct zbank_file *f)
 {
     char kind[4], code[4];
-    r->layout = notice; /* for the kind code's own error */
-    enum err rc = get_digits(r, H_KIND, kind);
+    enum err rc = zrec_digits(r, H_KIND, kind);
     if (rc)
         return rc;
     int k = (int)strtol(kind, NULL, 10);
     if (k != ZBANK_DEPOSIT_NOTICE && k != ZBANK_STATEMENT)
-        return rec_fail(r, H_KIND,
-                        "%s は 01（振込入金通知）でも 03（入出金取引明細）でも"
-                        "ありません",
-                        kind);
+        return zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, H_KIND,
+                         "%s は 01（振込入金通知）でも 03（入出金取引明細）でも"
+                         "ありません",
+                         kind);
     if (rd->kind_known && (enum zbank_kind)k != f->kind)
-        return rec_fail(r, H_KIND,
-                        "1 つ目のグループと種別コードが違います（%s）", kind);
+        return zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, H_KIND,
+                         "1 つ目のグループと種別コードが違います（%s）", kind);
     f->kind = (enum zbank_kind)k;
     rd->kind_known = true;
-    r->layout = k == ZBANK_STATEMENT ? statement : notice;
-    if ((rc = get_digits(r, H_CODE_SET, code)))
+    rd->z.fmt = k == ZBANK_STATEMENT ? &statement_format : &notice_format;
+    r->fmt = rd->z.fmt;
+    if ((rc = zrec_digits(r, H_CODE_SET, code)))
         return rc;
     if (strcmp(code, "0"))
-        return rec_fail(r, H_CODE_SET, "0（JIS）のはずです（%s）", code);
+        return zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, H_CODE_SET,
+                         "0（JIS）のはずです（%s）", code);
     if (f->n_accounts % 8 == 0)
         f->accounts =
             xrealloc(f->accounts, (f->n_accounts + 8) * sizeof(*f->accounts));
@@ -321,15 +228,16 @@ read_header(struct reader *rd, struct rec *r, struct zbank_file *f)
     if (!(rc = get_date(r, H_CREATED, false, a->created_on)) &&
         !(rc = get_date(r, H_FROM, false, a->from)) &&
         !(rc = get_date(r, H_TO, false, a->to)) &&
-        !(rc = get_digits(r, H_BANK_CODE, a->bank_code)) &&
-        !(rc = get_text(r, H_BANK_NAME, a->bank_name)) &&
-        !(rc = get_digits(r, H_BRANCH_CODE, a->branch_code)) &&
-        !(rc = get_text(r, H_BRANCH_NAME, a->branch_name)) &&
-        !(rc = get_number(r, H_ACCOUNT_TYPE, &type)) &&
-        !(rc = get_digits(r, H_ACCOUNT_NUMBER, a->account_number)))
-        rc = get_text(r, H_ACCOUNT_NAME, a->account_name);
+        !(rc = zrec_digits(r, H_BANK_CODE, a->bank_code)) &&
+        !(rc = zrec_text(r, H_BANK_NAME, a->bank_name)) &&
+        !(rc = zrec_digits(r, H_BRANCH_CODE, a->branch_code)) &&
+        !(rc = zrec_text(r, H_BRANCH_NAME, a->branch_name)) &&
+        !(rc = zrec_number(r, H_ACCOUNT_TYPE, &type)) &&
+        !(rc = zrec_digits(r, H_ACCOUNT_NUMBER, a->account_number)))
+        rc = zrec_text(r, H_ACCOUNT_NAME, a->account_name);
     if (!rc && strcmp(a->from, a->to) > 0)
-        rc = rec_fail(r, H_TO, "勘定日（至）が勘定日（自）より前です");
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, H_TO,
+                       "勘定日（至）が勘定日（自）より前です");
     if (rc)
         return rc;
     a->account_type = (int)type;
@@ -338,52 +246,55 @@ read_header(struct reader *rd, struct rec *r, struct zbank_file *f)
 }
 
 static enum err
-read_data(struct rec *r, struct zbank_file *f, struct zbank_entry *e)
+read_data(struct zrec *r, struct zbank_file *f, struct zbank_entry *e)
 {
     const struct zbank_account *a = &f->accounts[f->n_accounts - 1];
     char cancel[4];
     int64_t dir = 1, kind = ZBANK_TXN_TRANSFER;
     e->line = r->line;
     e->account = f->n_accounts - 1;
-    enum err rc = get_digits(r, D_REFERENCE, e->reference);
+    enum err rc = zrec_digits(r, D_REFERENCE, e->reference);
     if (!rc)
         rc = get_date(r, D_BOOKED, false, e->booked_on);
     if (!rc &&
         (strcmp(e->booked_on, a->from) < 0 || strcmp(e->booked_on, a->to) > 0))
-        rc = rec_fail(r, D_BOOKED,
-                      "ヘッダーの勘定日（%s〜%s）の範囲外です（%s）", a->from,
-                      a->to, e->booked_on);
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, D_BOOKED,
+                       "ヘッダーの勘定日（%s〜%s）の範囲外です（%s）", a->from,
+                       a->to, e->booked_on);
     if (!rc)
         rc = get_date(r, D_VALUE, true, e->value_on);
     if (!rc && f->kind == ZBANK_STATEMENT &&
-        !(rc = get_number(r, D_DIRECTION, &dir)) && dir != 1 && dir != 2)
-        rc = rec_fail(r, D_DIRECTION, "1（入金）か 2（出金）のはずです");
+        !(rc = zrec_number(r, D_DIRECTION, &dir)) && dir != 1 && dir != 2)
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, D_DIRECTION,
+                       "1（入金）か 2（出金）のはずです");
     if (!rc && f->kind == ZBANK_STATEMENT)
-        rc = get_number(r, D_TXN_KIND, &kind);
+        rc = zrec_number(r, D_TXN_KIND, &kind);
     if (!rc)
-        rc = get_number(r, D_AMOUNT, &e->amount_yen);
+        rc = zrec_number(r, D_AMOUNT, &e->amount_yen);
     if (!rc && e->amount_yen <= 0)
-        rc = rec_fail(r, D_AMOUNT, "金額が 0 です");
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, D_AMOUNT, "金額が 0 です");
     if (!rc)
-        rc = get_number(r, D_OTHER_BANK, &e->other_bank_yen);
+        rc = zrec_number(r, D_OTHER_BANK, &e->other_bank_yen);
     if (!rc && e->other_bank_yen > e->amount_yen)
-        rc = rec_fail(r, D_OTHER_BANK, "金額より大きい他店券金額です");
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, D_OTHER_BANK,
+                       "金額より大きい他店券金額です");
     if (!rc)
-        rc = get_digits(r, D_PAYER_CODE, e->payer_code);
+        rc = zrec_digits(r, D_PAYER_CODE, e->payer_code);
     if (!rc)
-        rc = get_text(r, D_PAYER_NAME, e->payer_name);
+        rc = zrec_text(r, D_PAYER_NAME, e->payer_name);
     if (!rc)
-        rc = get_text(r, D_FROM_BANK, e->from_bank);
+        rc = zrec_text(r, D_FROM_BANK, e->from_bank);
     if (!rc)
-        rc = get_text(r, D_FROM_BRANCH, e->from_branch);
+        rc = zrec_text(r, D_FROM_BRANCH, e->from_branch);
     if (!rc && f->kind == ZBANK_STATEMENT)
-        rc = get_text(r, D_SUMMARY, e->summary);
+        rc = zrec_text(r, D_SUMMARY, e->summary);
     if (!rc)
-        rc = get_text(r, D_EDI, e->edi);
+        rc = zrec_text(r, D_EDI, e->edi);
     if (!rc && f->kind == ZBANK_DEPOSIT_NOTICE &&
-        !(rc = get_text(r, D_CANCEL, cancel))) {
+        !(rc = zrec_text(r, D_CANCEL, cancel))) {
         if (cancel[0] && strcmp(cancel, "0") && strcmp(cancel, "1"))
-            rc = rec_fail(r, D_CANCEL, "空白・0・1（取消）のどれかのはずです");
+            rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, D_CANCEL,
+                           "空白・0・1（取消）のどれかのはずです");
         e->cancelled = !strcmp(cancel, "1");
     }
     e->credit = dir == 1;
@@ -392,11 +303,12 @@ read_data(struct rec *r, struct zbank_file *f, struct zbank_entry *e)
 }
 
 static enum err
-add_data(struct reader *rd, struct rec *r, struct zbank_file *f)
+add_data(struct reader *rd, struct zrec *r, struct zbank_file *f)
 {
     if (f->n_entries >= ZBANK_MAX_RECORDS)
-        return rec_fail(r, NFIELDS, "データレコードが %d 件を超えています",
-                        ZBANK_MAX_RECORDS);
+        return zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, NFIELDS,
+                         "データレコードが %d 件を超えています",
+                         ZBANK_MAX_RECORDS);
     if (f->n_entries == rd->cap) {
         rd->cap = rd->cap ? rd->cap * 2 : 64;
         f->entries = xrealloc(f->entries, rd->cap * sizeof(*f->entries));
@@ -413,18 +325,19 @@ add_data(struct reader *rd, struct rec *r, struct zbank_file *f)
 
 /* A trailer figure: equal to want or the error naming both. */
 static enum err
-figure(const struct rec *r, enum fid f, int64_t want)
+figure(const struct zrec *r, enum fid f, int64_t want)
 {
     int64_t got = 0;
-    enum err rc = get_number(r, f, &got);
+    enum err rc = zrec_number(r, f, &got);
     if (!rc && got != want)
-        rc = rec_fail(r, f, "データレコードの合計は %lld です（%lld）",
-                      (long long)want, (long long)got);
+        rc = zrec_fail(r, ERR_BANK_STATEMENT_FORMAT, f,
+                       "データレコードの合計は %lld です（%lld）",
+                       (long long)want, (long long)got);
     return rc;
 }
 
 static enum err
-read_trailer(struct rec *r, const struct zbank_file *f)
+read_trailer(struct zrec *r, const struct zbank_file *f)
 {
     const struct zbank_account *a = &f->accounts[f->n_accounts - 1];
     int64_t n1 = 0, y1 = 0, n2 = 0, y2 = 0;
@@ -452,111 +365,29 @@ read_trailer(struct rec *r, const struct zbank_file *f)
 /* The file                                                               */
 /* ---------------------------------------------------------------------- */
 
-static void
-frame(struct reader *rd, struct zbank_file *f)
-{
-    if (rd->n && rd->p[rd->n - 1] == 0x1A)
-        rd->n--;
-    const char *lf = rd->n ? memchr(rd->p, '\n', rd->n) : NULL;
-    rd->eol = ZENGIN_EOL_NONE;
-    if (lf && lf == rd->p + rd->n - 1 && rd->n >= 2 && lf[-1] == '\r')
-        rd->n -= 2;
-    else if (lf)
-        rd->eol = ZENGIN_EOL_CRLF;
-    f->eol = rd->eol;
-}
-
+/* One record, already in its place in the order (zrec_next). */
 static enum err
-next_record(struct reader *rd, struct rec *r, bool *got)
+dispatch(struct reader *rd, struct zrec *r, struct zbank_file *f)
 {
-    memset(r, 0, sizeof(*r));
-    r->line = ++rd->line;
-    r->offset = rd->off;
-    r->show_offset = rd->eol == ZENGIN_EOL_NONE;
-    r->fault = rd->fault;
-    *got = rd->off < rd->n;
-    if (!*got)
-        return ERR_OK;
-    const char *s = rd->p + rd->off;
-    size_t rest = rd->n - rd->off, len = rest;
-    const char *lf = rd->eol == ZENGIN_EOL_CRLF ? memchr(s, '\n', rest) : NULL;
-    if (rd->eol == ZENGIN_EOL_NONE && len > ZBANK_RECORD_LEN)
-        len = ZBANK_RECORD_LEN;
-    if (lf)
-        len = (size_t)(lf - s);
-    rd->off += lf ? len + 1 : len;
-    if (lf && (!len || s[len - 1] != '\r'))
-        return rec_fail(r, NFIELDS,
-                        "LF だけで改行されています（CR LF のはず）");
-    len -= lf ? 1 : 0;
-    const char *cr = memchr(s, '\r', len);
-    if (cr)
-        return rec_fail(r, NFIELDS,
-                        "%zu 桁目に CR があります（改行は CR LF か、なし）",
-                        (size_t)(cr - s) + 1);
-    if (len != ZBANK_RECORD_LEN)
-        return rec_fail(r, NFIELDS, "%zu バイトです（レコードは 200 バイト）",
-                        len);
-    r->in = s;
-    return ERR_OK;
-}
-
-static enum err
-dispatch(struct reader *rd, struct rec *r, struct zbank_file *f)
-{
-    char t = r->in[0];
-    if (!t || !strchr("1289", t))
-        return rec_fail(r, H_TYPE, "0x%02X は 1, 2, 8, 9 のどれでもありません",
-                        (unsigned char)t);
-    r->type = rd->state == 3 ? 0 : t;
-    r->index = t == '2' ? f->n_entries + 1 : 0;
-    r->layout = f->kind == ZBANK_STATEMENT ? statement : notice;
-    if ((rd->state == 0 || rd->state == 2) && t == '1') {
-        rd->state = 1;
+    switch (r->type) {
+    case '1':
         return read_header(rd, r, f);
-    }
-    if (rd->state == 1 && t == '2')
+    case '2':
         return add_data(rd, r, f);
-    if (rd->state == 1 && t == '8') {
-        rd->state = 2;
+    case '8':
         return read_trailer(r, f);
+    default:
+        return ERR_OK; /* the end record */
     }
-    if (rd->state == 2 && t == '9') {
-        rd->state = 3;
-        return ERR_OK;
-    }
-    if (rd->state == 0)
-        return rec_fail(r, H_TYPE, "先頭はヘッダー (1) のはずです（%c）", t);
-    if (rd->state == 1 && t == '1')
-        return rec_fail(r, H_TYPE, "トレーラー (8) がないまま次のヘッダーです");
-    if (rd->state == 1)
-        return rec_fail(r, H_TYPE, "トレーラー (8) がないままエンド (9) です");
-    if (rd->state == 2)
-        return rec_fail(r, H_TYPE,
-                        "トレーラーの次はヘッダー (1) かエンド (9) のはずです"
-                        "（%c）",
-                        t);
-    return rec_fail(r, NFIELDS, "エンドレコードの後にデータがあります");
-}
-
-static enum err
-at_end(const struct reader *rd, const struct rec *r)
-{
-    static const char *const missing[] = {
-        "ヘッダー (1) がありません（空のファイル）",
-        "トレーラー (8) がありません",
-        "エンド (9) がありません",
-    };
-    if (rd->state == 3)
-        return ERR_OK;
-    return rec_fail(r, NFIELDS, "%s", missing[rd->state]);
 }
 
 enum err
 zbank_read(const char *p, size_t n, struct zbank_file *f,
            struct zengin_fault *fault)
 {
-    struct reader rd = {.p = p, .n = n, .fault = fault};
+    struct reader rd = {0};
+    struct zrec r;
+    bool got = true;
     enum err rc = ERR_OK;
     memset(f, 0, sizeof(*f));
     if (fault)
@@ -565,13 +396,10 @@ zbank_read(const char *p, size_t n, struct zbank_file *f,
         return err_fail(ERR_TOO_LARGE,
                         "入金明細ファイルが大きすぎます（%u バイトまで）",
                         ZBANK_FILE_MAX);
-    frame(&rd, f);
-    for (bool got = true; !rc && got;) {
-        struct rec r;
-        rc = next_record(&rd, &r, &got);
-        if (!rc)
-            rc = got ? dispatch(&rd, &r, f) : at_end(&rd, &r);
-    }
+    zrec_open(&rd.z, p, n, &notice_format, fault);
+    f->eol = rd.z.eol;
+    while (!rc && !(rc = zrec_next(&rd.z, &r, &got)) && got)
+        rc = dispatch(&rd, &r, f);
     if (rc)
         zbank_file_free(f);
     return rc;

@@ -133,6 +133,18 @@ server_restart(struct server *s, const char *const *extra)
 }
 
 void
+server_token_file(const struct server *s, const char *token, char *path,
+                  size_t n)
+{
+    snprintf(path, n, "%s/token", s->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", token);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+}
+
+void
 ingest_start(struct server *g, const struct server *s, const char *token_file,
              const char *const *extra)
 {

@@ -50,6 +50,11 @@ void server_restart(struct server *s, const char *const *extra);
  */
 void ingest_start(struct server *g, const struct server *s,
                   const char *token_file, const char *const *extra);
+/* Write token as s's internal token file (s->dir/token, readable by its
+ * owner only, as serve requires) and its path into path (n bytes), for
+ * serve's --internal-token-file and ingest_start(). */
+void server_token_file(const struct server *s, const char *token, char *path,
+                       size_t n);
 /* Prepare + start with defaults. */
 void server_up(struct server *s);
 /* Send sig and wait; returns the exit status (or 128+signal). */

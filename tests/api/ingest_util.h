@@ -1,8 +1,8 @@
 /*
- * ingest_util.h — what the ingest API tests share (static helpers,
- * included by test_ingest*.c): a device with its key, signing and
- * posting batches to ingest, ingest's /status, and paging through serve's
- * device events.
+ * ingest_util.h — what the ingest and smart-meter API tests share
+ * (static helpers): a device with its key, signing and posting batches
+ * to ingest, ingest's /status, paging through serve's device events, and
+ * reading back a point's meter (its device, an index in tenths).
  */
 #ifndef PL_TESTS_INGEST_UTIL_H
 #define PL_TESTS_INGEST_UTIL_H
@@ -29,6 +29,41 @@ struct dev {
     unsigned char key[32];
     int64_t seq; /* the last seq sent */
 };
+
+/* "1234.5" (a meter index as the API writes it, m³) → 12345 tenths. */
+static inline int64_t
+tenths(const char *s)
+{
+    long long w = 0, t = 0;
+    assert_true(sscanf(s, "%lld.%lld", &w, &t) >= 1);
+    return w * 10 + t;
+}
+
+/* The device of supply point id's installed meter into out ("" for a
+ * meter without one), asked of s as c; how many meters the point has
+ * had. */
+static inline size_t
+device_of(struct server *s, struct client *c, int64_t id, char *out, size_t n)
+{
+    struct http h;
+    char path[96];
+    size_t i;
+    json_t *m;
+    snprintf(path, sizeof(path), "/api/v1/supply-points/%lld/meters",
+             (long long)id);
+    client_req(s, c, "GET", path, NULL, &h);
+    assert_int_equal(h.status, 200);
+    out[0] = '\0';
+    json_array_foreach(json_object_get(h.json, "meters"), i, m)
+    {
+        const char *device = json_string_value(json_object_get(m, "device_id"));
+        if (json_is_null(json_object_get(m, "removed_date")) && device)
+            snprintf(out, n, "%s", device);
+    }
+    size_t count = json_array_size(json_object_get(h.json, "meters"));
+    http_free(&h);
+    return count;
+}
 
 /* The key from 64 hex characters. */
 static inline void

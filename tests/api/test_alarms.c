@@ -23,7 +23,6 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #define TOKEN "k3mpx7qwta9Vb2cDe5FgH8jKm4NpQr6StUvWx1YzA0B"
 #define SHEET "/api/v1/reading-routes/R02/sheet?month=2026-06"
@@ -241,12 +240,7 @@ setup(void **state)
     cli_ok(seed);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "yamada", "reader", &reader);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     server_start(&srv, serve_extra);
     snprintf(smtp_url, sizeof(smtp_url), "smtp://127.0.0.1:%d", smtp.port);
     const char *iextra[] = {"--refresh-ms",

@@ -26,7 +26,6 @@
 #include "ingest_util.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #define TOKEN "k3mpx7qwta9Vb2cDe5FgH8jKm4NpQr6StUvWx1YzA0B"
 #define SHEET "/api/v1/reading-routes/R02/sheet?month=2026-06"
@@ -56,39 +55,6 @@ num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-static int64_t
-tenths(const char *s)
-{
-    long long w = 0, t = 0;
-    assert_true(sscanf(s, "%lld.%lld", &w, &t) >= 1);
-    return w * 10 + t;
-}
-
-/* The device id of point id's installed meter ("" if none); how many
- * meters the point has had. */
-static size_t
-device_of(int64_t id, char *out, size_t n)
-{
-    struct http h;
-    char path[96];
-    size_t i;
-    json_t *m;
-    snprintf(path, sizeof(path), "/api/v1/supply-points/%lld/meters",
-             (long long)id);
-    client_req(&srv, &admin_c, "GET", path, NULL, &h);
-    assert_int_equal(h.status, 200);
-    out[0] = '\0';
-    json_array_foreach(json_object_get(h.json, "meters"), i, m)
-    {
-        if (json_is_null(json_object_get(m, "removed_date")) &&
-            str(m, "device_id"))
-            snprintf(out, n, "%s", str(m, "device_id"));
-    }
-    size_t count = json_array_size(json_object_get(h.json, "meters"));
-    http_free(&h);
-    return count;
-}
-
 static void
 pick_points(void)
 {
@@ -108,7 +74,8 @@ pick_points(void)
             continue;
         struct pt x = {.id = num(p, "supply_point_id"),
                        .last = tenths(str(prev, "index"))};
-        if (device_of(x.id, x.device, sizeof(x.device)) == 1 && x.device[0])
+        if (device_of(&srv, &admin_c, x.id, x.device, sizeof(x.device)) == 1 &&
+            x.device[0])
             smart[ns++] = x;
     }
     http_free(&h);
@@ -128,12 +95,7 @@ setup(void **state)
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "yamada", "reader", &reader);
     account_make(&srv, "0001", "viewer", "readonly", &viewer);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     const char *extra[] = {"--login-rate", "100000", "--internal-token-file",
                            token_file, NULL};
     server_start(&srv, extra);

@@ -21,7 +21,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #define TOKEN "k3mpx7qwta9Vb2cDe5FgH8jKm4NpQr6StUvWx1YzA0B"
 
@@ -46,12 +45,7 @@ setup(void **state)
                             "0001",   "--name", "耐久ガス", NULL};
     cli_ok(tenant);
     account_make(&srv, "0001", "admin", "admin", &admin);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     server_start(&srv, serve_extra);
     ingest_start(&ing, &srv, token_file, ingest_extra);
     dev_register_cli(&srv, &dev_a, "NCU-DURA0001", "smart_meter");

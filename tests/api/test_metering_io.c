@@ -18,7 +18,7 @@
  * duplicate); everything is audited. test_remote_readings.c covers daily
  * readings and the reading day.
  */
-#include "accounts.h"
+#include "ingest_util.h"
 
 #include <iconv.h>
 #include <setjmp.h>
@@ -61,15 +61,6 @@ num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* "1234.5" → 12345. */
-static int64_t
-tenths(const char *s)
-{
-    long long w = 0, t = 0;
-    assert_true(sscanf(s, "%lld.%lld", &w, &t) >= 1);
-    return w * 10 + t;
-}
-
 /* The sheet of R02 for June 2026 (new ref). */
 static json_t *
 sheet(void)
@@ -97,31 +88,6 @@ row_of(json_t *s, int64_t id)
     return NULL;
 }
 
-/* The device id of point id's installed meter into out ("" if none);
- * how many meters the point has had. */
-static size_t
-device_of(int64_t id, char *out, size_t n)
-{
-    struct http h;
-    char path[96];
-    size_t i;
-    json_t *m;
-    snprintf(path, sizeof(path), "/api/v1/supply-points/%lld/meters",
-             (long long)id);
-    client_req(&srv, &admin_c, "GET", path, NULL, &h);
-    assert_int_equal(h.status, 200);
-    out[0] = '\0';
-    json_array_foreach(json_object_get(h.json, "meters"), i, m)
-    {
-        if (json_is_null(json_object_get(m, "removed_date")) &&
-            str(m, "device_id"))
-            snprintf(out, n, "%s", str(m, "device_id"));
-    }
-    size_t count = json_array_size(json_object_get(h.json, "meters"));
-    http_free(&h);
-    return count;
-}
-
 /* Unread points of R02 with a previous reading on their meter (never
  * exchanged): six with a plain meter, two smart ones. */
 static void
@@ -143,7 +109,7 @@ pick_points(void)
                        .last = tenths(str(prev, "index"))};
         snprintf(x.serial, sizeof(x.serial), "%s",
                  str(json_object_get(p, "meter"), "serial"));
-        if (device_of(x.id, x.device, sizeof(x.device)) != 1)
+        if (device_of(&srv, &admin_c, x.id, x.device, sizeof(x.device)) != 1)
             continue; /* an exchange: the previous index is the old meter's */
         if (x.device[0] && ns < 2)
             smart[ns++] = x;
@@ -168,12 +134,7 @@ setup(void **state)
     cli_ok(seed);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "yamada", "reader", &reader);
-    snprintf(token, sizeof(token), "%s/token", srv.dir);
-    FILE *f = fopen(token, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token, 0600);
+    server_token_file(&srv, TOKEN, token, sizeof(token));
     const char *extra[] = {"--login-rate", "100000", "--internal-token-file",
                            token, NULL};
     server_start(&srv, extra);

@@ -25,7 +25,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define TOKEN "k3mpx7qwta9Vb2cDe5FgH8jKm4NpQr6StUvWx1YzA0B"
@@ -44,14 +43,6 @@ static const char *
 str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
-}
-
-static int64_t
-tenths(const char *s)
-{
-    long long w = 0, t = 0;
-    assert_true(sscanf(s, "%lld.%lld", &w, &t) >= 1);
-    return w * 10 + t;
 }
 
 static int
@@ -168,12 +159,7 @@ setup(void **state)
     cli_ok(seed);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "hoan", "safety", &safety);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     const char *extra[] = {"--login-rate", "100000", "--internal-token-file",
                            token_file, NULL};
     server_start(&srv, extra);

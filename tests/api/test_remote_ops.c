@@ -24,7 +24,6 @@
 #include "ingest_util.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #define TOKEN "k3mpx7qwta9Vb2cDe5FgH8jKm4NpQr6StUvWx1YzA0B"
 
@@ -60,12 +59,7 @@ setup(void **state)
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "hoan", "safety", &safety);
     account_make(&srv, "0001", "jimu", "office", &office);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     const char *extra[] = {"--login-rate",
                            "100000",
                            "--step-up",

@@ -15,7 +15,7 @@
  * (and one that agrees a duplicate), from either side; the June billing
  * run bills the reading-day reading.
  */
-#include "accounts.h"
+#include "ingest_util.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -56,15 +55,6 @@ num(const json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
-/* "1234.5" → 12345. */
-static int64_t
-tenths(const char *s)
-{
-    long long w = 0, t = 0;
-    assert_true(sscanf(s, "%lld.%lld", &w, &t) >= 1);
-    return w * 10 + t;
-}
-
 static void
 tenths_text(int64_t v, char out[24])
 {
@@ -81,29 +71,6 @@ get_json(struct client *c, const char *path)
     json_t *j = json_incref(h.json);
     http_free(&h);
     return j;
-}
-
-/* The device of point id's installed meter into out ("" if none); how
- * many meters the point has had. */
-static size_t
-device_of(int64_t id, char *out, size_t n)
-{
-    char path[96];
-    size_t i;
-    json_t *m;
-    snprintf(path, sizeof(path), "/api/v1/supply-points/%lld/meters",
-             (long long)id);
-    json_t *j = get_json(&admin_c, path);
-    out[0] = '\0';
-    json_array_foreach(json_object_get(j, "meters"), i, m)
-    {
-        if (json_is_null(json_object_get(m, "removed_date")) &&
-            str(m, "device_id"))
-            snprintf(out, n, "%s", str(m, "device_id"));
-    }
-    size_t count = json_array_size(json_object_get(j, "meters"));
-    json_decref(j);
-    return count;
 }
 
 /* Three unread smart points of R02 with a customer and a previous
@@ -126,7 +93,8 @@ pick_points(void)
         struct pt x = {.id = num(p, "supply_point_id"),
                        .customer = num(cust, "id"),
                        .last = tenths(str(prev, "index"))};
-        if (device_of(x.id, x.device, sizeof(x.device)) == 1 && x.device[0])
+        if (device_of(&srv, &admin_c, x.id, x.device, sizeof(x.device)) == 1 &&
+            x.device[0])
             smart[ns++] = x;
     }
     json_decref(s);
@@ -146,12 +114,7 @@ setup(void **state)
     cli_ok(seed);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "yamada", "reader", &reader);
-    snprintf(token, sizeof(token), "%s/token", srv.dir);
-    FILE *f = fopen(token, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token, 0600);
+    server_token_file(&srv, TOKEN, token, sizeof(token));
     const char *extra[] = {"--login-rate", "100000", "--internal-token-file",
                            token, NULL};
     server_start(&srv, extra);

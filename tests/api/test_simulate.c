@@ -34,12 +34,7 @@ setup(void **state)
     cli_ok(seed);
     account_make(&srv, "0001", "admin", "admin", &admin);
     account_make(&srv, "0001", "hoan", "safety", &safety);
-    snprintf(token_file, sizeof(token_file), "%s/token", srv.dir);
-    FILE *f = fopen(token_file, "w");
-    assert_non_null(f);
-    fprintf(f, "%s\n", TOKEN);
-    fclose(f);
-    chmod(token_file, 0600);
+    server_token_file(&srv, TOKEN, token_file, sizeof(token_file));
     const char *extra[] = {"--login-rate", "100000", "--internal-token-file",
                            token_file, NULL};
     server_start(&srv, extra);

@@ -20,7 +20,16 @@
 //    before any version are explained at their fields; a new price version
 //    whose bands are out of order is refused at the bands, then saved;
 //  * a read-only user sees invoices but neither "run billing" nor the
-//    correction forms.
+//    correction forms;
+//  * 原料費調整: a month entered by hand (out of range refused at the
+//    amount), a month computed from reference prices — first refused at
+//    the month because a source month has no prices, those entered from
+//    the button shown there, then computed and stored with the value the
+//    formula gives worked out here; on the customer page a three-part
+//    tariff is refused at the tariff for a contract without 設備料金, an
+//    equipment fee unrelated to gas and one with three decimals are
+//    refused at their fields, a proper one added, then the tariff
+//    assigned; the tariff version's correction history says what changed.
 //
 // Each journey ends with a screenshot under browser-out/console-billing/.
 import { test, before, after } from 'node:test';
@@ -287,4 +296,142 @@ test('a read-only user sees invoices but cannot bill or correct', async () => {
   await page.goto(`${srv.base}/#/billing/runs/new`);
   await page.getByRole('heading', { name: 'この画面を表示する権限がありません' }).waitFor();
   await t.end('readonly');
+});
+
+// "2026-11" + n months.
+function addMonths(ym, n) {
+  const [y, m] = ym.split('-').map(Number);
+  const i = y * 12 + (m - 1) + n;
+  return `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`;
+}
+
+// The formula worked out here (rounding down to the step, by magnitude),
+// to hold the API's and the screen's answer against.
+function expectedPerM3(fm, sources) {
+  const raw = sources.map((s) => ((Number(s.cp_usd_per_t) * fm.cp_weight + Number(s.mb_usd_per_t || 0) * fm.mb_weight) / 100
+    + Number(s.freight_usd_per_t || 0)) * Number(s.tts_yen_per_usd));
+  const avg = raw.reduce((a, b) => a + b, 0) / raw.length;
+  const exact = (avg - Number(fm.base_yen_per_t)) / 1000 / Number(fm.conversion_m3_per_kg);
+  if (Math.abs(exact) < Number(fm.dead_band)) return '0.00';
+  const step = Number(fm.step) || 0.01;
+  const v = Math.sign(exact) * Math.floor(Math.abs(exact) / step + 1e-9) * step;
+  return v.toFixed(2);
+}
+
+test('原料費調整 entered and computed from references; a contract gets a three-part tariff after its equipment fee', async () => {
+  // the seed's formula and newest reference month R; a month T whose
+  // source months are R+1 (not entered yet) and R
+  const { formula: fm } = await admin.client.ok('GET', '/api/v1/cost-formula');
+  assert.equal(fm.period_months, 1);
+  assert.equal(fm.rounding, 'down');
+  const { references } = await admin.client.ok('GET', '/api/v1/cost-references');
+  const r0 = references[0];
+  const missing = addMonths(r0.month, 1);
+  const target = addMonths(missing, fm.lag_months);
+  const entered = addMonths(target, 1);
+  // a three-part tariff whose versions carry no 設備料金 (each contract brings its own)
+  const tf = await admin.client.ok('POST', '/api/v1/tariffs', { code: 'NOEQ', name: '三部料金（設備料金は契約ごと）', kind: 'three_part' });
+  await admin.client.ok('POST', `/api/v1/tariffs/${tf.id}/versions`, {
+    effective_from: '2020-01-01', tax_included: true, base_fee: '1800', equipment_fee: '0',
+    bands: [{ upper_m3: '10.0', unit_price: '800' }, { upper_m3: null, unit_price: '760' }] });
+  const { customers } = await admin.client.ok('GET', '/api/v1/customers?limit=1');
+  const cust = customers[0];
+  const { supply_points: occ } = await admin.client.ok('GET', `/api/v1/customers/${cust.id}/supply-points`);
+  const sp = await admin.client.ok('GET', `/api/v1/supply-points/${occ.find((o) => !o.moved_out).supply_point.id}`);
+  const k = sp.contract;
+  assert.equal((await admin.client.ok('GET', `/api/v1/contracts/${k.id}/equipment-fees`)).equipment_fees.length, 0);
+
+  const { t, page } = await as('office-cost', 'office', '事務 六郎');
+  t.expectHttp(422);
+  await page.getByRole('link', { name: '原料費調整', exact: true }).click();
+  await page.locator('#cost-list table').waitFor();
+  await page.locator('#formula-facts').waitFor();
+
+  // a month entered by hand: out of range at the field, then saved
+  const entry = page.locator('#cost-entry form');
+  await entry.locator('[data-field="month"] input').fill(entered);
+  await entry.getByLabel('調整額（円/m³）').fill('1001');
+  await entry.getByRole('button', { name: '登録する' }).click();
+  await entry.locator('[data-field="per_m3"] .field-error', { hasText: '±1,000 円の範囲' }).waitFor();
+  await entry.getByLabel('調整額（円/m³）').fill('-3.5');
+  await entry.getByRole('button', { name: '登録する' }).click();
+  await page.locator(`#cost-list tr[data-month="${entered}"]`, { hasText: '−3.50円/m³' }).waitFor();
+  assert.equal(await entry.locator('[data-field="per_m3"] .field-error').textContent(), '');
+  const saved = await admin.client.ok('GET', `/api/v1/cost-adjustments/${entered}`);
+  assert.equal(saved.per_m3, '-3.50');
+  assert.equal(saved.source, 'entered');
+  assert.equal(await page.locator(`#cost-list tr[data-month="${entered}"] .chip`).textContent(), '手入力');
+
+  // computing a month whose source month has no prices: named at the month
+  const comp = page.locator('#cost-compute form');
+  await comp.locator('[data-field="month"] input').fill(target);
+  await page.locator('#cost-compute-store').click();
+  const [my, mm] = missing.split('-').map(Number);
+  await comp.locator('[data-field="month"] .field-error',
+    { hasText: `${my}年${mm}月の参照価格（CP・為替）が登録されていない` }).waitFor();
+  assert.equal((await admin.client.req('GET', `/api/v1/cost-adjustments/${target}`)).status, 404, 'nothing stored');
+  // its prices entered from there, then computed and stored
+  await page.locator('#ref-missing-open').click();
+  const refs = page.locator('#ref-entry form');
+  assert.equal(await refs.locator('[data-field="month"] input').inputValue(), missing);
+  await refs.getByLabel('CP（$/t）').fill('640');
+  await refs.getByLabel('為替 TTS（円/$）').fill('151.5');
+  await refs.getByRole('button', { name: '参照価格を登録する' }).click();
+  await page.locator(`#ref-list tr[data-month="${missing}"]`).waitFor();
+  await page.locator('#cost-compute-store').click();
+  await page.locator('#cost-stored', { hasText: '登録しました' }).waitFor();
+  const want = expectedPerM3(fm, [{ cp_usd_per_t: '640', tts_yen_per_usd: '151.5' }, r0].slice(0, fm.average_months));
+  const stored = await admin.client.ok('GET', `/api/v1/cost-adjustments/${target}`);
+  assert.equal(stored.per_m3, want);
+  assert.equal(stored.source, 'formula');
+  assert.equal(await page.locator('#cost-answer strong').getAttribute('data-per-m3'), want);
+  assert.equal(await page.locator('#cost-result table tbody tr').count(), fm.average_months);
+  await page.locator(`#cost-list tr[data-month="${target}"] .chip`, { hasText: '算定式' }).waitFor();
+  await t.shot('cost-adjustment');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+            'the adjustment page fits the window');
+
+  // the customer's contract: the three-part tariff is refused without a fee
+  await page.goto(`${srv.base}/#/customers/${cust.id}/points`);
+  const cb = page.locator(`#contract-billing-${k.id}`);
+  await cb.locator('.contract-tariff-form').waitFor();
+  await cb.getByLabel('料金表を変更').selectOption(String(tf.id));
+  await cb.getByRole('button', { name: '料金表を割り当てる' }).click();
+  await cb.locator('[data-field="tariff_id"] .field-error', { hasText: '三部料金制の契約には設備料金' }).waitFor();
+  assert.equal((await admin.client.ok('GET', `/api/v1/supply-points/${sp.id}`)).contract.tariff_id, k.tariff_id);
+  // add the fee: something unrelated to gas and a third decimal are refused at their fields
+  await cb.locator('#fee-add-open').click();
+  const add = cb.locator('form.fee-add');
+  await add.getByLabel('内容').fill('エアコン保守');
+  await add.getByLabel('月額（円）').fill('12.345');
+  await add.getByRole('button', { name: '追加する' }).click();
+  await add.locator('[data-field="description"] .field-error', { hasText: 'ガスの使用に関係のない' }).waitFor();
+  await add.locator('[data-field="fee"] .field-error', { hasText: '小数2桁まで' }).waitFor();
+  await add.getByLabel('内容').fill('ガス漏れ警報器リース');
+  await add.getByLabel('月額（円）').fill('330');
+  await add.getByRole('button', { name: '追加する' }).click();
+  await cb.locator('table.fee-table tbody tr', { hasText: 'ガス漏れ警報器リース' }).waitFor();
+  assert.match(await cb.locator('table.fee-table tbody tr').first().textContent(), /330円/);
+  // now the tariff goes through
+  await cb.getByLabel('料金表を変更').selectOption(String(tf.id));
+  await cb.getByRole('button', { name: '料金表を割り当てる' }).click();
+  await page.locator('.notice.ok', { hasText: '料金表 NOEQ を割り当てました' }).waitFor();
+  await cb.locator(`#contract-tariff-${k.id}`, { hasText: 'NOEQ' }).waitFor();
+  assert.equal((await admin.client.ok('GET', `/api/v1/supply-points/${sp.id}`)).contract.tariff_id, tf.id);
+  const fees = (await admin.client.ok('GET', `/api/v1/contracts/${k.id}/equipment-fees`)).equipment_fees;
+  assert.deepEqual(fees.map((f) => [f.description, f.fee]), [['ガス漏れ警報器リース', '330.00']]);
+  await t.shot('contract-tariff-fee');
+
+  // the tariff's version, corrected once: its history says what changed and why
+  const { versions } = await admin.client.ok('GET', `/api/v1/tariffs/${tf.id}`);
+  await admin.client.ok('PUT', `/api/v1/tariffs/${tf.id}/versions/${versions[0].id}`, {
+    effective_from: '2020-01-01', tax_included: true, base_fee: '1850', equipment_fee: '0',
+    bands: [{ upper_m3: '10.0', unit_price: '800' }, { upper_m3: null, unit_price: '760' }],
+    reason: '基本料金の入力誤り' }, { 'If-Match': '"1"' });
+  await cb.getByRole('link', { name: 'NOEQ' }).click();
+  const hist = page.locator('#tariff-history');
+  await hist.locator('tr[data-revision="2"]', { hasText: '基本料金の入力誤り' }).waitFor();
+  assert.match(await hist.locator('tr[data-revision="2"] ul.changes').textContent(), /基本料金\s*1,800円\s*→\s*1,850円/);
+  await hist.scrollIntoViewIfNeeded();
+  await t.end('cost-contract-history');
 });

@@ -16,7 +16,15 @@
 //  * a remote shutoff: an admin registers a meter's device (the key is
 //    shown once), requests the shutoff, meets the step-up prompt, and
 //    cannot approve it herself; a second person approves it with a fresh
-//    one-time code.
+//    one-time code; the device is retired before the command is sent, and
+//    the operation shows 失敗 with that reason;
+//  * on a server whose remote operations expire after 10 s: one nobody
+//    approved and one approved but never sent show 期限切れ and why;
+//  * the alarm notification targets (監視 › 通知設定): mistakes shown at
+//    their fields, a webhook and two addresses saved, the signing secret
+//    shown once (not after a reload, not on the next save), a new one on
+//    request, the webhook stopped; a read-only role sees the targets only;
+//    設定 › 通知とセッション links to them.
 //
 // Each journey ends with a screenshot under browser-out/console-monitoring/.
 import { test, before, after } from 'node:test';
@@ -300,7 +308,8 @@ test('the monitoring words exist in Japanese and English', async () => {
   const base = readFileSync(join(dir, 'messages/ja.js'), 'utf8');
   const missing = [];
   for (const f of ['pages/alarms-common.js', 'pages/alarms.js', 'pages/alarms-detail.js', 'pages/repairs.js',
-                   'pages/devices.js', 'pages/remote-ops.js', 'pages/remote-ops-request.js', 'panels/alarms.js']) {
+                   'pages/devices.js', 'pages/remote-ops.js', 'pages/remote-ops-request.js', 'pages/alarm-settings.js',
+                   'panels/alarms.js']) {
     for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.]+)'/g)) {
       if (!(m[1] in ja) && !base.includes(`'${m[1]}':`)) missing.push(`${f}: ${m[1]}`);
     }
@@ -310,10 +319,10 @@ test('the monitoring words exist in Japanese and English', async () => {
 
 // `pilotlight ingest` started once on the data directory publishes the key
 // pair device keys are sealed to; until then devices cannot be registered.
-async function ingestOnce() {
-  const log = join(srv.dir, 'ingest.log');
+async function ingestOnce(on = srv) {
+  const log = join(on.dir, 'ingest.log');
   const fd = openSync(log, 'a');
-  const proc = spawn(BIN, ['ingest', '--data', srv.data, '--port', '0', '--serve', srv.base,
+  const proc = spawn(BIN, ['ingest', '--data', on.data, '--port', '0', '--serve', on.base,
                            '--token-file', tokenFile], { stdio: ['ignore', 'ignore', fd] });
   const gone = new Promise((r) => proc.on('exit', r));
   let up = false;
@@ -425,5 +434,176 @@ test('remote shutoff: step-up, no self-approval, a second person approves', asyn
   assert.match(await t3.page.locator('#device-list tr[data-id="NCU-BRWS0001"]').textContent(), /使用停止$/);
   const d = (await admin.client.ok('GET', '/api/v1/devices/NCU-BRWS0001')).device;
   assert.equal(d.status, 'retired');
-  await t3.end('device-retired');
+  await t3.shot('device-retired');
+
+  // the approved shutoff never reached the meter: failed, and why
+  await t3.page.locator('.monitor-tabs').getByRole('link', { name: '遠隔操作' }).click();
+  await t3.page.getByLabel('状態').selectOption('failed');
+  await t3.page.waitForURL(/#\/remote-ops\?status=failed$/);
+  const failed = t3.page.locator('#remote-op-list tbody tr[data-status="failed"]').first();
+  await failed.waitFor();
+  const gone = (await admin.client.ok('GET', '/api/v1/remote-operations?status=failed')).operations[0];
+  assert.equal(gone.failure, 'device_retired');
+  assert.match(await failed.locator('.chip').textContent(), /^失敗$/);
+  const why = await failed.locator('.op-outcome').textContent();
+  const [fy, fm, fd] = gone.failed_at.slice(0, 10).split('-').map(Number);
+  assert.match(why, new RegExp(`^失敗 ${fy}年${fm}月${fd}日 \\d\\d:\\d\\d`));
+  assert.match(why, /メーターに送る前に機器が使用停止になったため、指令を取り消しました。/);
+  await tablesFit(t3.page);
+  await t3.end('remote-op-failed');
+});
+
+// A request of the API that wants a fresh one-time code: given, then sent again.
+async function withCode(u, method, path, body) {
+  let r = await u.client.req(method, path, body);
+  if (r.status === 403 && r.json?.code === 'auth.step_up_required') {
+    await u.client.ok('POST', '/api/v1/auth/step-up', { code: totp(u.secret, 2) });
+    r = await u.client.req(method, path, body);
+  }
+  assert.ok(r.status >= 200 && r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+test('remote operations past their deadline say why they expired', async () => {
+  const s2 = new Server();
+  await s2.start('console-monitoring-ttl', ['--internal-token-file', tokenFile, '--remote-op-ttl', '10']);
+  try {
+    await ingestOnce(s2);
+    const a = await s2.enrolledUser('admin-ttl', 'admin', '管理 期子');
+    const b = await s2.enrolledUser('safety-ttl', 'safety', '保安 期男');
+    for (const id of ['NCU-TTL00001', 'NCU-TTL00002']) {
+      await a.client.ok('POST', '/api/v1/devices', { device_id: id, kind: 'smart_meter' });
+    }
+    // one waits for an approval that never comes; the other is approved,
+    // but no ingest runs to hand it to the meter
+    const lone = (await withCode(a, 'POST', '/api/v1/devices/NCU-TTL00001/shutoff', { reason: '期限切れの確認（承認なし）' })).operation;
+    const sent = (await withCode(a, 'POST', '/api/v1/devices/NCU-TTL00002/shutoff', { reason: '期限切れの確認（承認済み）' })).operation;
+    await withCode(b, 'POST', `/api/v1/remote-operations/${sent.id}/approve`, {});
+    const ops = async () => (await a.client.ok('GET', '/api/v1/remote-operations?status=expired')).operations;
+    for (let i = 0; i < 60 && (await ops()).length < 2; i++) await new Promise((r) => setTimeout(r, 500));
+    const expired = await ops();
+    assert.equal(expired.length, 2, 'both expired');
+
+    const t = await s2.open('/#/remote-ops?status=expired');
+    const { page } = t;
+    await signIn(page, a, { recovery: a.recovery[0] });
+    await page.getByRole('heading', { name: '遠隔操作' }).waitFor();
+    assert.equal(await page.getByLabel('状態').inputValue(), 'expired');
+    const row = (op) => page.locator(`#remote-op-list tbody tr[data-id="${op.id}"][data-status="expired"]`);
+    await row(lone).waitFor();
+    const when = (op) => {
+      const d = new Date(op.expires_s * 1000 + 9 * 3600 * 1000).toISOString();
+      return `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日 ${d.slice(11, 16)}`;
+    };
+    const byId = Object.fromEntries(expired.map((x) => [x.id, x]));
+    assert.equal(await row(lone).locator('.chip').textContent(), '期限切れ');
+    assert.equal(await row(lone).locator('.op-outcome').textContent(),
+                 `期限切れ ${when(byId[lone.id])}承認されないまま承認期限を過ぎました。必要なら、もう一度依頼してください。`);
+    assert.match(await row(sent).textContent(), /承認: 保安 期男/);
+    assert.equal(await row(sent).locator('.op-outcome').textContent(),
+                 `期限切れ ${when(byId[sent.id])}メーターに届かないまま期限を過ぎたため、指令を取り消しました。`);
+    assert.equal(await page.locator('#remote-op-list tbody button').count(), 0, 'nothing left to decide');
+    await tablesFit(page);
+    await t.end('remote-ops-expired');
+  } finally {
+    await s2.stop();
+  }
+});
+
+test('alarm notification targets: saved, the webhook secret shown once', async () => {
+  const u = await srv.enrolledUser('safety-nt', 'safety', '保安 通子');
+  const t = await srv.open('/');
+  const { page } = t;
+  await signIn(page, u);
+  await page.getByRole('link', { name: '監視' }).click();
+  await page.locator('.monitor-tabs').getByRole('link', { name: '通知設定' }).click();
+  await page.getByRole('heading', { name: '警報の通知設定' }).waitFor();
+  assert.match(page.url(), /#\/alarm-settings$/);
+  const url = page.getByLabel('通知先の URL');
+  const mails = page.getByLabel('メールアドレス');
+  assert.equal(await url.inputValue(), '');
+  assert.equal(await mails.inputValue(), '');
+  assert.equal(await page.getByLabel('署名用シークレットを作り直す').count(), 0, 'no secret to renew yet');
+  const save = page.locator('#alarm-settings-form').getByRole('button', { name: '保存する' });
+
+  // mistakes: said at their fields, nothing sent
+  await url.fill('alerts.example.jp/pilotlight');
+  await mails.fill('hoan@example.jp\nkanri@@example.jp');
+  await save.click();
+  await page.locator('[data-field="webhook_url"] .field-error', { hasText: 'https:// で始まる URL を入力してください。' }).waitFor();
+  await page.locator('[data-field="emails"] .field-error', { hasText: '「kanri@@example.jp」はメールアドレスの形式ではありません。' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'webhook_url');
+  let now = (await u.client.ok('GET', '/api/v1/alarm-settings')).settings;
+  assert.deepEqual(now, { webhook_url: null, emails: [] });
+
+  // saved: the signing secret is shown once
+  const hook = 'https://alerts.example.jp/pilotlight/alarms';
+  await url.fill(hook);
+  await mails.fill('hoan@example.jp\nkanri@example.jp\n');
+  await save.click();
+  const dlg = page.getByRole('dialog');
+  await dlg.getByRole('heading', { name: '警報 Webhook の署名用シークレット' }).waitFor();
+  const secret = await dlg.locator('#secret-once').inputValue();
+  assert.match(secret, /^[0-9a-f]{64}$/);
+  await t.shot('alarm-secret-once');
+  await dlg.getByRole('button', { name: '控えたので閉じる' }).click();
+  await page.locator('.notice.ok', { hasText: '警報の通知設定を保存しました。' }).waitFor();
+  now = (await u.client.ok('GET', '/api/v1/alarm-settings')).settings;
+  assert.deepEqual(now, { webhook_url: hook, emails: ['hoan@example.jp', 'kanri@example.jp'] });
+
+  // never again: not after a reload, not when saving something else
+  await page.reload();
+  await page.getByRole('heading', { name: '警報の通知設定' }).waitFor();
+  await page.locator('#alarm-settings-form').waitFor();
+  assert.equal(await url.inputValue(), hook);
+  assert.equal(await mails.inputValue(), 'hoan@example.jp\nkanri@example.jp');
+  assert.ok(!(await page.content()).includes(secret), 'the secret is not on the page');
+  await mails.fill('hoan@example.jp');
+  await save.click();
+  await page.locator('.notice.ok', { hasText: '警報の通知設定を保存しました。' }).waitFor();
+  assert.equal(await page.getByRole('dialog').count(), 0, 'no secret the second time');
+  now = (await u.client.ok('GET', '/api/v1/alarm-settings')).settings;
+  assert.deepEqual(now, { webhook_url: hook, emails: ['hoan@example.jp'] });
+  assert.ok(!JSON.stringify(now).includes(secret));
+
+  // a new secret when asked for, different from the first
+  await page.getByLabel('署名用シークレットを作り直す').check();
+  await save.click();
+  await dlg.getByRole('heading', { name: '警報 Webhook の署名用シークレット' }).waitFor();
+  const fresh = await dlg.locator('#secret-once').inputValue();
+  assert.match(fresh, /^[0-9a-f]{64}$/);
+  assert.notEqual(fresh, secret);
+  await dlg.getByRole('button', { name: '控えたので閉じる' }).click();
+  // saved: the form again, the box clear
+  await page.waitForFunction(() => document.querySelector('#alarm-settings-form [name="rotate_secret"]')?.checked === false);
+  await t.shot('alarm-settings-saved');
+
+  // the webhook stopped, after a confirmation; the address stays
+  await url.fill('');
+  await save.click();
+  await page.getByRole('dialog').getByRole('button', { name: '止める' }).click();
+  await page.locator('.notice.ok', { hasText: 'Webhook への通知を止めました。' }).waitFor();
+  now = (await u.client.ok('GET', '/api/v1/alarm-settings')).settings;
+  assert.deepEqual(now, { webhook_url: null, emails: ['hoan@example.jp'] });
+  assert.equal(await page.getByLabel('署名用シークレットを作り直す').count(), 0);
+  await t.end('alarm-webhook-stopped');
+
+  // a read-only role sees where alarms go, and cannot change it
+  const ro = await srv.enrolledUser('readonly-nt', 'readonly', '閲覧 見子');
+  const t2 = await srv.open('/#/alarm-settings');
+  await signIn(t2.page, ro);
+  await t2.page.getByRole('heading', { name: '警報の通知設定' }).waitFor();
+  await t2.page.locator('#alarm-settings dl').waitFor();
+  assert.match(await t2.page.locator('#alarm-settings dl').textContent(), /Webhook未設定メールの宛先hoan@example\.jp/);
+  assert.equal(await t2.page.locator('#alarm-settings form').count(), 0);
+  await t2.end('alarm-settings-readonly');
+
+  // the office, looking under 設定 › 通知とセッション, is sent here
+  const of = await srv.enrolledUser('office-nt', 'office', '事務 通子');
+  const t3 = await srv.open('/#/settings/notifications');
+  await signIn(t3.page, of);
+  await t3.page.locator('#alarm-targets-link').getByRole('link', { name: '警報の通知設定を開く' }).click();
+  await t3.page.getByRole('heading', { name: '警報の通知設定' }).waitFor();
+  assert.equal(await t3.page.getByLabel('メールアドレス').inputValue(), 'hoan@example.jp');
+  await t3.end('alarm-settings-from-settings');
 });

@@ -19,6 +19,18 @@
 //    invoice waits on the review list and is assigned to the customer
 //    found by number; each payment sent carries its own random
 //    Idempotency-Key;
+//  * the bank's statement of transfers (振込入金通知, built here: 200-byte
+//    JIS X 0201 records, 令和 dates) as the accountant: a damaged copy is
+//    refused with the record and the field named; the real one is checked
+//    (one to post, one to review, one cancellation skipped), imported
+//    (the fitting invoice is paid), its review link leads to the unknown
+//    payer; the same file again brings nothing new. A convenience-store
+//    CSV with an unknown invoice shows the line and column, corrected it
+//    pays another invoice. Then dunning: from
+//    the overdue list to the customer warned once, 催告 recorded through
+//    the step-up prompt, the letter follows the case (the notice of supply
+//    stop, which wants its stop date), and a note of the call with the
+//    amount promised;
 //  * every word the payments screens use exists in Japanese and English.
 //
 // The seeded history has every debit collected already, so the setup
@@ -30,7 +42,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SRC, Server, signIn, totp } from './console-harness.js';
+import { SRC, Server, halfKana, signIn, totp } from './console-harness.js';
 
 const srv = new Server();
 let admin;           // an enrolled admin with an API client (set-up)
@@ -268,6 +280,209 @@ test('cash collection gets a receipt number; a transfer from the review list is 
   await t.end('cash-transfer');
 });
 
+// A 全銀 振込入金通知 (kind 01) as the bank's service hands it out: 200-byte
+// records in JIS X 0201 (half-width kana as bytes 0xA1–0xDF), each
+// followed by CR LF; dates in 和暦 (令和) YYMMDD. rows: { ref, amount,
+// payer, cancel }; creditOff: yen added to the trailer's 入金額合計 (a
+// damaged file).
+const jis = (s) => Buffer.from([...s].map((ch) => {
+  const c = ch.codePointAt(0);
+  if (c >= 0xff61 && c <= 0xff9f) return c - 0xff61 + 0xa1;
+  assert.ok(c < 0x80, `not JIS X 0201: ${ch}`);
+  return c;
+}));
+const reiwa = (iso) => `${String(Number(iso.slice(0, 4)) - 2018).padStart(2, '0')}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
+
+function bankNotice(day, rows, creditOff = 0) {
+  const out = [];
+  const rec = (type, fields) => {
+    const r = Buffer.alloc(200, 0x20);
+    r[0] = type.charCodeAt(0);
+    for (const [pos, v] of fields) (Buffer.isBuffer(v) ? v : Buffer.from(v, 'latin1')).copy(r, pos - 1);
+    out.push(r, Buffer.from('\r\n', 'latin1'));
+  };
+  const d = reiwa(day);
+  rec('1', [[2, `010${d}${d}${d}`], [23, '0149'], [42, '123'], [60, '11234567']]);
+  let credit = 0, ncredit = 0, cancel = 0, ncancel = 0;
+  for (const x of rows) {
+    rec('2', [[2, x.ref], [8, d], [14, d], [20, String(x.amount).padStart(10, '0')],
+              [30, '0'.repeat(20)], [50, jis(x.payer)], [128, x.cancel ? '1' : ' ']]);
+    if (x.cancel) { ncancel++; cancel += x.amount; } else { ncredit++; credit += x.amount; }
+  }
+  rec('8', [[2, String(ncredit).padStart(6, '0')], [8, String(credit + creditOff).padStart(12, '0')],
+            [20, String(ncancel).padStart(6, '0')], [26, String(cancel).padStart(12, '0')]]);
+  rec('9', []);
+  return Buffer.concat(out);
+}
+
+test('bank statement and store payments import, then dunning: a warning step through the step-up prompt and a contact note', async () => {
+  const c = admin.client;
+  const today = new Date(Date.now() + 9 * 3600000).toISOString().slice(0, 10); // JST
+  // B: the seeded overdue customer whose 督促状 went out (the case is
+  // open, 催告 is next); A: a customer (B, in the seeded data) with an
+  // open invoice the transfer pays, whose kana the bank can write; B
+  // stays overdue by the other invoices
+  const overdue = (await c.ok('GET', '/api/v1/dunning/overdue?limit=100')).customers;
+  const b = overdue.find((x) => x.last_step?.step === 'reminder')?.customer;
+  assert.ok(b, 'a customer warned once');
+  let a = null;
+  let inv = null;
+  let cvsInv = null;
+  for (const x of (await c.ok('GET', '/api/v1/customers?limit=100')).customers) {
+    if (x.id === 3) continue; // the cash journey's
+    const payer = halfKana(x.kana || '');
+    if (!payer || [...payer].length > 48 ||
+        ![...payer].every((ch) => ch < '\x80' || (ch >= '\uff61' && ch <= '\uff9f'))) continue;
+    const open = (await c.ok('GET', `/api/v1/customers/${x.id}/receivables?limit=1`)).open_invoices || [];
+    // one to pay by transfer, one at a store; B keeps one overdue
+    const one = open.find((o) => open.filter((y) => y.open_yen === o.open_yen).length === 1);
+    if (one && open.length >= (x.id === b.id ? 3 : 2)) {
+      a = { ...x, payer };
+      inv = one;
+      cvsInv = open.find((o) => o !== one);
+      break;
+    }
+  }
+  assert.ok(a, 'a customer with an open invoice and a kana the bank can write');
+  const rows = [
+    { ref: '000501', amount: inv.open_yen, payer: a.payer }, // fits A's invoice: posted
+    { ref: '000502', amount: 777, payer: 'ﾃｽﾄ ﾌﾘｺﾐ' }, // fits nobody: to review
+    { ref: '000503', amount: 1000, payer: 'ｱｲｳ', cancel: true }, // a cancellation: skipped
+  ];
+  const good = bankNotice(today, rows);
+  const bad = bankNotice(today, rows, 1); // the trailer's total ¥1 off
+
+  const u = await srv.enrolledUser('keiri-d', 'accountant', '経理 督子');
+  const t = await srv.open('/');
+  const { page } = t;
+  await signIn(page, u, { recovery: u.recovery[0] }); // leaves the code steps unused
+  const signedInAt = Date.now();
+
+  await page.getByRole('link', { name: '入金・督促' }).click();
+  await page.getByRole('heading', { name: '入金', exact: true }).waitFor();
+  await page.locator('.pay-nav').getByRole('link', { name: '明細の取込' }).click();
+  await page.getByRole('heading', { name: '明細の取込' }).waitFor();
+  const card = page.locator('#bank-import');
+
+  // a damaged file: refused, the record and the field named, in Japanese
+  t.expectHttp(422);
+  await page.locator('#bank-import-file').setInputFiles({ name: 'nyukin.txt', mimeType: 'text/plain', buffer: bad });
+  await card.getByRole('button', { name: '確認', exact: true }).click();
+  await card.locator('#bank-import-msg', { hasText: '銀行の入金明細ファイル（振込入金通知・入出金取引明細）として読めません' }).waitFor();
+  const err = card.locator('table.imp-errors tbody tr');
+  assert.equal(await err.count(), 1);
+  assert.equal((await err.locator('td').nth(0).textContent()).trim(), '5'); // the trailer
+  assert.match(await err.locator('td').nth(1).textContent(), /入金額合計（credit_amount）/);
+  assert.equal(await card.getByRole('button', { name: '取り込む' }).isDisabled(), true);
+
+  // the bank's file: checked (nothing written), then imported
+  await page.locator('#bank-import-file').setInputFiles({ name: 'nyukin.txt', mimeType: 'text/plain', buffer: good });
+  await card.getByRole('button', { name: '確認', exact: true }).click();
+  await card.locator('h3', { hasText: 'まだ取り込んでいません' }).waitFor();
+  assert.equal((await card.locator('#bank-matched').textContent()).trim(), '1');
+  assert.equal((await card.locator('#bank-review').textContent()).trim(), '1');
+  assert.equal((await card.locator('#bank-skipped').textContent()).trim(), '1');
+  assert.match(await card.locator('#bank-import-msg').textContent(), /2 件を取り込めます/);
+  assert.equal((await c.ok('GET', `/api/v1/customers/${a.id}/receivables?limit=1`)).open_invoices
+    .find((o) => o.invoice_id === inv.invoice_id)?.open_yen, inv.open_yen, 'a dry run writes nothing');
+  await card.getByRole('button', { name: '取り込む' }).click();
+  await card.locator('h3', { hasText: '取込結果' }).waitFor();
+  assert.match(await card.locator('#bank-import-msg').textContent(), /振込 2 件を取り込みました（入金として記録 1 件・要確認 1 件）/);
+  assert.match(await card.locator('table.bank-items tr[data-status="matched"]').textContent(), new RegExp(a.payer));
+  assert.match(await card.locator('table.bank-items tr[data-status="skipped"]').textContent(), /取消/);
+  await card.locator('table.bank-items').scrollIntoViewIfNeeded();
+  await t.shot('bank-import');
+  assert.equal((await c.ok('GET', `/api/v1/customers/${a.id}/receivables?limit=1`)).open_invoices
+    .find((o) => o.invoice_id === inv.invoice_id), undefined, 'the matched transfer paid the invoice');
+  // on to the review list: the unknown payer waits there
+  await card.getByRole('link', { name: '確認待ちの振込 1 件を照合する' }).click();
+  await page.getByRole('heading', { name: '振込の照合' }).waitFor();
+  await page.locator('table.transfers tbody tr', { hasText: 'ﾃｽﾄ ﾌﾘｺﾐ' }).waitFor();
+  // back, and the same file again: nothing new
+  await page.goBack();
+  await page.getByRole('heading', { name: '明細の取込' }).waitFor();
+  await page.locator('#bank-import-file').setInputFiles({ name: 'nyukin.txt', mimeType: 'text/plain', buffer: good });
+  await card.getByRole('button', { name: '確認', exact: true }).click();
+  await card.locator('#bank-import-msg', { hasText: '新しく取り込む明細はありません' }).waitFor();
+  assert.equal((await card.locator('#bank-duplicates').textContent()).trim(), '2');
+  assert.equal(await card.getByRole('button', { name: '取り込む' }).isDisabled(), true);
+
+  // the convenience-store CSV: a row naming no invoice is shown with its
+  // line and column and nothing can be imported; corrected, it is
+  const cvs = page.locator('#cvs-import');
+  const csv = (rows) => ({ name: 'cvs.csv', mimeType: 'text/csv', buffer: Buffer.from(`請求書番号,金額,入金日\n${rows}`) });
+  const paidOn = `${cvsInv.number},${cvsInv.open_yen},${today}\n`;
+  await page.locator('#cvs-import-file').setInputFiles(csv(`999999,100,${today}\n${paidOn}`));
+  await cvs.getByRole('button', { name: '確認', exact: true }).click();
+  await cvs.locator('#cvs-import-msg', { hasText: '取り込めない明細が 1 件あります' }).waitFor();
+  const cerr = cvs.locator('table.imp-errors tbody tr');
+  assert.equal((await cerr.locator('td').nth(0).textContent()).trim(), '2');
+  assert.match(await cerr.locator('td').nth(1).textContent(), /請求書番号（invoice_number）/);
+  assert.match(await cerr.locator('td').nth(2).textContent(), /999999/);
+  assert.equal(await cvs.getByRole('button', { name: '取り込む' }).isDisabled(), true);
+  await page.locator('#cvs-import-file').setInputFiles(csv(paidOn));
+  await cvs.getByRole('button', { name: '確認', exact: true }).click();
+  await cvs.locator('#cvs-import-msg', { hasText: '1 件を取り込めます' }).waitFor();
+  await cvs.getByRole('button', { name: '取り込む' }).click();
+  await cvs.locator('#cvs-import-msg', { hasText: '入金 1 件' }).waitFor();
+  assert.equal((await c.ok('GET', `/api/v1/customers/${a.id}/receivables?limit=1`)).open_invoices
+    .find((o) => o.invoice_id === cvsInv.invoice_id), undefined, 'the store payment paid the invoice');
+
+  // dunning: from the overdue list to B's page
+  await page.locator('.pay-nav').getByRole('link', { name: '督促対象' }).click();
+  await page.locator(`tr[data-customer="${b.id}"] a.dun-link`).click();
+  await page.getByRole('heading', { name: /督促・交渉記録/ }).waitFor();
+  assert.match(page.url(), new RegExp(`#/payments/overdue/${b.id}$`));
+  await page.locator('h1 .dun-who', { hasText: b.number }).waitFor();
+  await page.locator('#dun-steps p', { hasText: '督促案件 1 件目が進行中です（直近: 督促状）' }).waitFor();
+  assert.equal(await page.locator('.dun-step-form [name=step]').inputValue(), 'demand');
+  assert.equal(await page.getByLabel('実施日（発送日）').inputValue(), today);
+  await page.locator('.dun-step-form [name=note]').fill('催告書を簡易書留で発送');
+  // the step wants a fresh code: the prompt, then the step
+  await page.waitForTimeout(Math.max(0, signedInAt + 3500 - Date.now()));
+  t.expectHttp(403);
+  await page.getByRole('button', { name: '記録する' }).click();
+  await page.getByRole('heading', { name: 'ワンタイムコードの再入力' }).waitFor();
+  await page.getByLabel('ワンタイムコード（6 桁）').fill(totp(u.secret, 1));
+  await page.getByRole('button', { name: '確認する' }).click();
+  await page.locator('#dun-step-msg', { hasText: '「催告」' }).waitFor();
+  await page.locator('table.dun-steps tr[data-step="demand"]', { hasText: '催告書を簡易書留で発送' }).waitFor();
+  await page.locator('#dun-steps p', { hasText: '督促案件 1 件目が進行中です（直近: 催告）' }).waitFor();
+  const steps = await c.ok('GET', `/api/v1/customers/${b.id}/dunning-steps`);
+  assert.deepEqual(steps.steps.map((s) => [s.step, s.note]), [['reminder', '督促状を郵送'], ['demand', '催告書を簡易書留で発送']]);
+  assert.equal(steps.steps[1].taken_on, today);
+  assert.deepEqual(steps.next_steps.sort(), ['resolved', 'stop_notice']);
+  // the letter to print follows the case: the notice of supply stop now,
+  // which cannot be printed without the stop date
+  await page.locator('#dun-letter select').first().waitFor();
+  assert.equal(await page.getByLabel('書面').inputValue(), 'stop_notice');
+  const link = page.locator('#dun-letter-pdf');
+  assert.equal(await link.getAttribute('aria-disabled'), 'true');
+  await page.locator('#dun-letter-need', { hasText: '停止予定日が必要です' }).waitFor();
+  const stopOn = new Date(Date.now() + (9 + 24 * 21) * 3600000).toISOString().slice(0, 10);
+  await page.locator('#dun-letter-stop').fill(stopOn);
+  assert.equal(await link.getAttribute('aria-disabled'), null);
+  assert.match(await link.getAttribute('href'), new RegExp(`step=stop_notice.*stop_planned_on=${stopOn}`));
+  const pdf = await page.request.get(srv.base + await link.getAttribute('href'));
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+
+  // a note of the call
+  await page.locator('.dun-note-form [name=channel]').selectOption('phone');
+  await page.locator('.dun-note-form [name=person]').fill('ご本人');
+  await page.locator('.dun-note-form [name=summary]').fill('電話で支払を依頼。月末に振り込むとのこと');
+  await page.getByLabel('支払約束額（円）').fill('5000');
+  await page.getByRole('button', { name: '交渉記録を追加' }).click();
+  await page.locator('#dun-notes .form-msg', { hasText: '交渉記録を追加しました' }).waitFor();
+  await page.locator('table.dun-notes tbody tr', { hasText: '月末に振り込むとのこと' }).waitFor();
+  const notes = (await c.ok('GET', `/api/v1/customers/${b.id}/contact-notes`)).contact_notes;
+  assert.equal(notes[0].summary, '電話で支払を依頼。月末に振り込むとのこと');
+  assert.equal(notes[0].staff, '経理 督子'); // the signed-in user by default
+  assert.equal(notes[0].promised_yen, 5000);
+  await page.evaluate(() => { document.getElementById('dun-steps').scrollIntoView(); window.scrollBy(0, -70); });
+  await t.end('dunning');
+});
+
 test('the payments words exist in Japanese and English', async () => {
   const dir = join(SRC, 'web/js');
   const load = async (f) => (await import(`data:text/javascript,${encodeURIComponent(
@@ -279,7 +494,7 @@ test('the payments words exist in Japanese and English', async () => {
   const missing = [];
   for (const f of ['payments-common.js', 'payments-home.js', 'payments-followups.js', 'payments-transfers.js',
                    'payments-cash.js', 'payments-ageing.js', 'debit-requests.js', 'debit-new.js', 'debit-request.js',
-                   'overdue.js']) {
+                   'overdue.js', 'payments-imports.js', 'payments-dunning.js']) {
     for (const m of readFileSync(join(dir, 'pages', f), 'utf8').matchAll(/\bt\('([a-zA-Z0-9_.]+)'/g)) {
       if (!known(m[1])) missing.push(`${f}: ${m[1]}`);
     }
@@ -292,6 +507,10 @@ test('the payments words exist in Japanese and English', async () => {
     'followup.none': ['open', 'done', 'all'], 'transfer.status': ['review', 'matched', 'assigned', 'dismissed'],
     'transfer.filter': ['review', 'matched', 'assigned', 'dismissed', 'all'],
     'transfer.none': ['review', 'matched', 'assigned', 'dismissed', 'all'],
+    'bankimp.status': ['matched', 'review', 'duplicate', 'skipped'], 'bankimp.kind': ['deposit_notice', 'statement'],
+    'dun.step': ['reminder', 'demand', 'stop_notice', 'stopped', 'resumed', 'resolved'],
+    'dun.channel': ['phone', 'visit', 'letter', 'email', 'other'], 'dun.letter': ['reminder', 'demand', 'stop_notice'],
+    'dun': ['steps.title', 'letter.title', 'notes.title'], 'cvsimp.charset': ['auto', 'utf-8', 'shift_jis'],
   };
   for (const [k, vs] of Object.entries(families)) for (const v of vs) if (!known(`${k}.${v}`)) missing.push(`${k}.${v}`);
   assert.deepEqual(missing, []);

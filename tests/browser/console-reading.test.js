@@ -17,7 +17,9 @@
 //    refused at the field, then the right value saves — and the zero one
 //    is confirmed; the list ends empty.
 //  * the office opens a route's next month (検針月を開く); an overlapping
-//    or reversed window is refused at the field;
+//    or reversed window is refused at the field, so is a reading day
+//    (検針日) outside the window; the hint names the middle day the API
+//    would take; the reading day given is kept and shown in the list;
 //  * a meter reader (role reader) sees the 検針 menu, but neither the
 //    review list nor any 請求/入金 menu, and the billing page refuses them;
 //    a value typed but not saved comes back after a reload (未保存), Esc
@@ -258,14 +260,36 @@ test('the office opens a route\'s next reading month, the API\'s refusal shown a
   await page.waitForFunction(() => [...document.querySelectorAll('dialog[open] .field-error')]
     .some((e) => /[ぁ-んァ-ン一-龥]/.test(e.textContent) && !/重なる/.test(e.textContent)));
   await dlg.getByLabel('検針期間の初日').fill(`${next}-01`);
+  await dlg.getByLabel('検針期間の最終日').fill(`${next}-21`);
+  // the reading day: left empty it is the window's middle, said in the hint
+  const [ny, nm] = next.split('-').map(Number);
+  const dayField = dlg.locator('[data-field="reading_on"]');
+  assert.match(await dayField.locator('.hint').textContent(), new RegExp(`空欄なら期間の真ん中の ${ny}年${nm}月11日 です`));
+  // a day after the window: the API refuses it, at that field, in Japanese
+  await dlg.getByLabel('検針日').fill(`${next}-25`);
+  await dlg.getByRole('button', { name: '検針月を開く' }).click();
+  const dayErr = dayField.locator('.field-error');
+  await dayErr.waitFor();
+  assert.equal(await dayErr.textContent(), '検針日は検針期間の中の日にしてください');
+  assert.equal(await dlg.getByLabel('検針日').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.name), 'reading_on', 'focus at the refused field');
+  await t.shot('open-period-refused-day');
+  const none = await admin.client.ok('GET', `/api/v1/reading-periods?route=${ROUTE}&month=${next}`);
+  assert.equal(none.periods.length, 0, 'nothing opened');
   await dlg.getByLabel('検針期間の最終日').fill(lastDay(next));
+  assert.match(await dayField.locator('.hint').textContent(), new RegExp(`${ny}年${nm}月(15|16)日`));
+  await dlg.getByLabel('検針日').fill(`${next}-10`);
   await dlg.getByRole('button', { name: '検針月を開く' }).click();
   await dlg.waitFor({ state: 'detached' });
   await page.locator('.notice.ok', { hasText: `${ROUTE} の` }).waitFor();
-  await page.locator(`#route-list tr[data-route="${ROUTE}"]`, { hasText: '検針中' }).waitFor();
+  assert.match(await page.locator('.notice.ok').last().textContent(), new RegExp(`を開きました（検針日 ${ny}年${nm}月10日）`));
+  const opened = page.locator(`#route-list tr[data-route="${ROUTE}"]`, { hasText: '検針中' });
+  await opened.waitFor();
+  assert.match(await opened.textContent(), new RegExp(`検針日 ${ny}年${nm}月10日`));
   const periods = await admin.client.ok('GET', `/api/v1/reading-periods?route=${ROUTE}&month=${next}`);
   assert.equal(periods.periods.length, 1);
   assert.equal(periods.periods[0].starts_on, `${next}-01`);
+  assert.equal(periods.periods[0].reading_on, `${next}-10`);
   await t.end('open-period');
 });
 

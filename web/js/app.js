@@ -45,6 +45,7 @@ const ROUTES = [
   { path: '/billing/invoices/:id', perm: 'billing.read', load: () => import('./pages/invoice-page.js') },
   { path: '/billing/tariffs', perm: 'billing.read', load: () => import('./pages/tariff-list.js') },
   { path: '/billing/tariffs/:id', perm: 'billing.read', load: () => import('./pages/tariff-page.js') },
+  { path: '/billing/cost-adjustments', perm: 'billing.read', load: () => import('./pages/cost-adjustments.js') },
   // 入金 payments
   { path: '/payments', perm: 'payments.read', load: () => import('./pages/payments-home.js') },
   { path: '/payments/debits', perm: 'payments.read', load: () => import('./pages/debit-requests.js') },
@@ -55,12 +56,15 @@ const ROUTES = [
   { path: '/payments/cash', perm: ['payments.read', 'payments.write'], load: () => import('./pages/payments-cash.js') },
   { path: '/payments/ageing', perm: 'payments.read', load: () => import('./pages/payments-ageing.js') },
   { path: '/payments/overdue', perm: 'payments.read', load: () => import('./pages/overdue.js') },
+  { path: '/payments/overdue/:id', perm: 'payments.read', load: () => import('./pages/payments-dunning.js') },
+  { path: '/payments/imports', perm: 'payments.write', load: () => import('./pages/payments-imports.js') },
   // 監視 monitoring
   { path: '/alarms', perm: 'alarms.read', load: () => import('./pages/alarms.js') },
   { path: '/alarms/:id', perm: 'alarms.read', load: () => import('./pages/alarms-detail.js') },
   { path: '/repairs', perm: 'alarms.read', load: () => import('./pages/repairs.js') },
   { path: '/devices', perm: 'devices.read', load: () => import('./pages/devices.js') },
   { path: '/remote-ops', perm: 'devices.read', load: () => import('./pages/remote-ops.js') },
+  { path: '/alarm-settings', perm: 'alarms.read', load: () => import('./pages/alarm-settings.js') },
   // 設定 settings
   { path: '/settings', load: () => import('./pages/settings.js') },
   { path: '/settings/account', load: () => import('./pages/settings-account.js') },

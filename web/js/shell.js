@@ -25,10 +25,12 @@ export const NAV = [
   { path: '/billing/runs', label: 'nav.billingRuns', perm: 'billing.read', match: /^\/billing\/runs(\/|$)/ },
   { path: '/billing/invoices', label: 'nav.invoices', perm: 'billing.read', match: /^\/billing\/invoices(\/|$)/ },
   { path: '/billing/tariffs', label: 'nav.tariffs', perm: 'billing.read', match: /^\/billing\/tariffs(\/|$)/ },
+  { path: '/billing/cost-adjustments', label: 'nav.costAdjustments', perm: 'billing.read',
+    match: /^\/billing\/cost-adjustments(\/|$)/ },
   { path: '/payments', label: 'nav.payments', perm: 'payments.read', match: /^\/payments(\/|$)/ },
   // 監視 monitoring
   { path: '/alarms', label: 'nav.monitoring', perm: 'alarms.read',
-    match: /^\/(alarms|repairs|devices|remote-ops)(\/|$)/ },
+    match: /^\/(alarms|repairs|devices|remote-ops|alarm-settings)(\/|$)/ },
   { section: 'nav.sectionTools' },
   // 設定 settings (everyone: their own password and second factor; the
   // settings page lists the screens the role opens)

@@ -38,6 +38,11 @@ export default {
   'reading.opened': '{month} is open for {route}.',
   'reading.startsOn': 'First day of the window',
   'reading.endsOn': 'Last day of the window',
+  'reading.readingOn': 'Reading day',
+  'reading.readingOnHint': 'Left empty, it is the middle of the window: {day}. For remote meters, the daily reading nearest this day is the reading of the month.',
+  'reading.readingOnHintNone': 'Left empty, it is the middle day of the window.',
+  'reading.readingDay': 'Reading day {day}',
+  'reading.openedWithDay': '{month} is open for {route} (reading day {day}).',
 
   // the entry grid (pages/reading-entry.js)
   'entry.title': 'Readings {route}',

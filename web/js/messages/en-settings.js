@@ -175,6 +175,8 @@ export default {
   'settings.notify.about': 'The webhook notices go to; how long sign-ins last.',
   'settings.notify.intro': 'Notices (new-device sign-ins, approvals waiting, password changes…) can be sent to your own system.',
   'settings.notify.webhook': 'Where notices go (webhook)',
+  'settings.notify.alarmsElsewhere': 'Where gas alarms are sent (webhook, e-mail) is set under Monitoring › Notifications, not here.',
+  'settings.notify.alarmsLink': 'Open alarm notifications',
   'settings.notify.url': 'URL',
   'settings.notify.none': 'Not set',
   'settings.notify.newUrl': 'URL',

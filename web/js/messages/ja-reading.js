@@ -38,6 +38,11 @@ export default {
   'reading.opened': '{route} の{month}分の検針月を開きました。',
   'reading.startsOn': '検針期間の初日',
   'reading.endsOn': '検針期間の最終日',
+  'reading.readingOn': '検針日',
+  'reading.readingOnHint': '空欄なら期間の真ん中の {day} です。遠隔検針のメーターは、この日にいちばん近い日の指針がその月の検針値になります。',
+  'reading.readingOnHintNone': '空欄なら検針期間の真ん中の日になります。',
+  'reading.readingDay': '検針日 {day}',
+  'reading.openedWithDay': '{route} の{month}分の検針月を開きました（検針日 {day}）。',
 
   // 検針入力: the entry grid (pages/reading-entry.js)
   'entry.title': '検針入力 {route}',

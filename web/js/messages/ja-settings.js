@@ -181,6 +181,8 @@ export default {
   'settings.notify.about': 'お知らせを送る Webhook、サインインの有効時間。',
   'settings.notify.intro': '新しい端末からのサインイン、承認待ち、パスワード変更などのお知らせを、社内のシステムへ送れます。',
   'settings.notify.webhook': 'お知らせの送り先（Webhook）',
+  'settings.notify.alarmsElsewhere': 'ガスの警報などの通知先（Webhook・メール）は、ここではなく監視の「通知設定」で決めます。',
+  'settings.notify.alarmsLink': '警報の通知設定を開く',
   'settings.notify.url': '送り先 URL',
   'settings.notify.none': '設定されていません',
   'settings.notify.newUrl': '送り先 URL',

@@ -327,6 +327,7 @@ const SCREENS = [
   { path: '/repairs', key: 'monitor.tab.repairs', perm: 'alarms.read', match: /^\/repairs/ },
   { path: '/devices', key: 'monitor.tab.devices', perm: 'devices.read', match: /^\/devices/ },
   { path: '/remote-ops', key: 'monitor.tab.remoteOps', perm: 'devices.read', match: /^\/remote-ops/ },
+  { path: '/alarm-settings', key: 'monitor.tab.notify', perm: 'alarms.read', match: /^\/alarm-settings/ },
 ];
 
 // Links between the monitoring screens (those the user may open).

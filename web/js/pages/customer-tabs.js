@@ -11,6 +11,7 @@ import { formatDate, formatDateTime, formatM3, formatMonth, formatYen } from '..
 import { t } from '../lib/i18n.js';
 import { can } from '../lib/session.js';
 import { facts, pagedRows, table } from '../lib/ui.js';
+import { contractBilling } from './contract-billing.js';
 
 // ------------------------------------------------------------------ data
 
@@ -83,7 +84,8 @@ function contractFacts(k) {
     bank ? [t('contract.bank'), `${k.bank_code || ''}-${k.branch_code || ''} ${k.account_type ? t(`account.type.${k.account_type}`) : ''}`] : null,
     bank ? [t('contract.account'), h('span', { class: 'masked', id: `account-${k.id}` }, k.account_number_masked || '—')] : null,
     bank ? [t('contract.holder'), k.account_holder] : null,
-    [t('contract.tariff'), k.tariff_id ? `#${k.tariff_id}` : t('contract.noTariff')],
+    // with billing.read the tariff is named in the section below (contract-billing.js)
+    can('billing.read') ? null : [t('contract.tariff'), k.tariff_id ? `#${k.tariff_id}` : t('contract.noTariff')],
     k.notes ? [t('contract.notes'), k.notes, 'pre'] : null,
   ]);
 }
@@ -110,7 +112,8 @@ async function points(v) {
         can('customers.write') ? h('a', { class: 'button', href: `#/supply-points/${sp.id}/move` }, t('point.move')) : null),
       h('div', { class: 'two-col' },
         h('div', {}, h('h4', {}, t('point.title')), pointFacts(sp)),
-        h('div', {}, h('h4', {}, t('contract.title')), contractFacts(sp.contract)))));
+        h('div', {}, h('h4', {}, t('contract.title')), contractFacts(sp.contract),
+          sp.contract && can('billing.read') ? contractBilling(sp) : null))));
   }
   const past = occ.filter((o) => o.moved_out);
   if (past.length) {
@@ -310,7 +313,10 @@ async function billing(v) {
     can('billing.read') ? allInvoices(v.id) : null,
     can('payments.read') ? api('GET', `/api/v1/customers/${v.id}/receivables?limit=50`) : null,
   ]);
-  if (ar) out.append(h('section', { class: 'card' }, h('h3', {}, t('ar.title')), receivables(ar)));
+  if (ar) {
+    out.append(h('section', { class: 'card' }, h('h3', {}, t('ar.title')), receivables(ar),
+      h('p', {}, h('a', { href: `#/payments/overdue/${v.id}`, id: 'ar-dunning' }, t('ar.toDunning')))));
+  }
   if (inv) out.append(h('section', { class: 'card' }, h('h3', {}, t('invoice.title')), invoiceTable(v, inv)));
   return out;
 }

@@ -17,55 +17,18 @@ import { api } from '../lib/api.js';
 import { clip, fill, h, uid } from '../lib/dom.js';
 import { formatDate, todayJst } from '../lib/format.js';
 import { choices, field, form } from '../lib/forms.js';
+import { customerPicker as pickCustomer } from '../lib/customer-picker.js';
 import { problemText, t } from '../lib/i18n.js';
 import { PREFECTURES } from '../lib/jp.js';
 import { can } from '../lib/session.js';
 import { loadError, loading, notify } from '../lib/ui.js';
 import { pointAddress } from './customer-tabs.js';
 
-// A customer picker: a search box with a short result list; picking one
-// sets the hidden value (the customer id) and shows who was chosen.
+// The newcomer's field: a customer picker (lib/customer-picker.js) on a
+// hidden required field; f.pick(customer) chooses one from code.
 function customerPicker(name, label) {
   const f = field({ name, label, required: true, type: 'hidden' });
-  const listId = uid('pick');
-  const box = h('input', { type: 'search', class: 'text', id: uid('pick-q'), autocomplete: 'off',
-                           placeholder: t('move.pickPlaceholder'), 'aria-controls': listId,
-                           'aria-label': label });
-  const list = h('ul', { class: 'pick-list', id: listId });
-  const chosen = h('p', { class: 'picked', hidden: true });
-  let timer = 0;
-  let seq = 0;
-  const choose = (c) => {
-    f.value = c ? String(c.id) : '';
-    fill(chosen, c ? [h('strong', {}, c.number), ' ', clip(c.name), ' ',
-                      h('button', { type: 'button', class: 'link', onclick: () => { choose(null); box.focus(); } },
-                        t('move.pickAgain'))] : []);
-    chosen.hidden = !c;
-    box.hidden = !!c;
-    fill(list);
-    f.input.dispatchEvent(new Event('input', { bubbles: true })); // keeps the draft
-  };
-  box.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const my = ++seq;
-      const q = box.value.trim();
-      if (!q) { fill(list); return; }
-      try {
-        const r = await api('GET', `/api/v1/customers?limit=8&q=${encodeURIComponent(q)}`);
-        if (my !== seq) return;
-        fill(list, r.customers.length ? r.customers.map((c) => h('li', {}, h('button', {
-          type: 'button', class: 'pick', onclick: () => choose(c),
-        }, h('span', { class: 'num' }, c.number), ' ', clip(c.name), ' ', clip(c.kana, 'span', 'muted'))))
-          : h('li', { class: 'muted' }, t('customers.noneFound')));
-      } catch (e) {
-        fill(list, h('li', { class: 'field-error' }, problemText(e)));
-      }
-    }, 250);
-  });
-  f.el.querySelector('label')?.setAttribute('for', box.id);
-  f.input.after(box, chosen, list);
-  f.pick = choose;
+  f.pick = pickCustomer(f, { placeholder: t('move.pickPlaceholder') }).choose;
   return f;
 }
 

@@ -2,7 +2,8 @@
 // (GET /api/v1/dunning/overdue) with the tenant's ageing totals above.
 // Filters (how long overdue, from what amount, payment method) and the page
 // cursor are in the URL; "next" goes by the API's cursor and earlier
-// cursors travel in the history entry.
+// cursors travel in the history entry. Each row opens the customer's
+// 督促・交渉記録 (payments-dunning.js): warning steps, letter, notes of contact.
 import { api } from '../lib/api.js';
 import { h } from '../lib/dom.js';
 import { formatCount, formatDate, formatYen } from '../lib/format.js';
@@ -65,8 +66,13 @@ export function render(el, ctx) {
           { label: t('overdue.lastStep'), cell: (x) => (x.last_step ? `${x.last_step.label}（${formatDate(x.last_step.taken_on)}）` : '—') },
           { label: t('overdue.lastContact'), cell: (x) => formatDate(x.last_contact_on) || '—' },
           { label: t('overdue.methods'), cell: (x) => (x.payment_methods || []).map((m) => t(`payment.${m}`)).join('、') },
+          { label: t('overdue.dunning'), cell: (x) => h('a', {
+            href: `#/payments/overdue/${x.customer.id}`, class: 'dun-link',
+            'aria-label': t('overdue.dunningOf', { name: x.customer.name }),
+          }, t('overdue.dunningLink')) },
         ],
         rows: r.customers, empty: t('overdue.none'),
+        rowAttrs: (x) => ({ dataset: { customer: x.customer.id } }),
       }),
       (trail.length || r.next_after || q.after) ? pager({
         page: trail.length + 1, hasPrev: trail.length > 0, hasNext: !!r.next_after,

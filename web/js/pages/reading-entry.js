@@ -156,6 +156,7 @@ function grid(body, ctx, { route, month, todo, sheet, checks }) {
     h('div', { class: 'entry-head' },
       h('dl', { class: 'facts compact' },
         h('dt', {}, t('reading.window')), h('dd', {}, periodWindow(period)),
+        period?.reading_on ? [h('dt', {}, t('reading.readingOn')), h('dd', {}, formatDate(period.reading_on))] : null,
         h('dt', {}, t('reading.state')), h('dd', {}, periodChip(period))),
       writable ? h('div', { class: 'entry-date' },
         h('label', { for: dateId, class: 'label' }, t('entry.readOn')), date, dateHint) : null,

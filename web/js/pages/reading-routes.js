@@ -4,7 +4,9 @@
 // Each route links to its entry grid (reading-entry.js) and its flagged
 // readings to the review list (reading-review.js). The office
 // (readings.manage) opens a route's period (検針月) here when it has none
-// (POST /api/v1/reading-periods), with the API's errors at the fields.
+// (POST /api/v1/reading-periods), with the API's errors at the fields; its
+// reading day (検針日, reading_on) may be given, else the API takes the
+// window's middle day (the hint shows which one, as the window changes).
 // The month and the page are in the URL (#/readings?month=2026-11&page=2).
 import { api } from '../lib/api.js';
 import { fill, h } from '../lib/dom.js';
@@ -30,6 +32,14 @@ export function periodWindow(period) {
   return period ? t('reading.windowRange', { from: formatDate(period.starts_on), to: formatDate(period.ends_on) }) : '—';
 }
 
+// The window and, under it, the period's reading day (検針日).
+function windowCell(period) {
+  if (!period) return '—';
+  return h('span', { class: 'window-cell' }, h('span', {}, periodWindow(period)),
+    period.reading_on
+      ? h('span', { class: 'reading-day' }, t('reading.readingDay', { day: formatDate(period.reading_on) })) : null);
+}
+
 function progressCell(r) {
   const done = r.read + r.estimated;
   const text = t('reading.progressCount', { done: formatCount(done), points: formatCount(r.points) });
@@ -38,24 +48,54 @@ function progressCell(r) {
     text);
 }
 
+// The middle day of a window (what the API takes when no reading day is
+// given), or '' while the window is not two dates in order.
+export function middleDay(from, to) {
+  const ok = (x) => /^\d{4}-\d{2}-\d{2}$/.test(x || '');
+  if (!ok(from) || !ok(to) || to < from) return '';
+  const a = Date.parse(`${from}T00:00:00Z`);
+  const days = Math.floor((Date.parse(`${to}T00:00:00Z`) - a) / 86400000);
+  return new Date(a + Math.floor(days / 2) * 86400000).toISOString().slice(0, 10);
+}
+
 // The dialog that opens route's period for month.
 function openPeriod(route, month, done) {
   let d = null;
   const f = form({
+    cls: 'period-form',
     fields: [
       { name: 'starts_on', label: t('reading.startsOn'), type: 'date', required: true },
       { name: 'ends_on', label: t('reading.endsOn'), type: 'date', required: true },
+      { name: 'reading_on', label: t('reading.readingOn'), type: 'date', hint: ' ', wide: true },
     ],
     values: { starts_on: `${month}-01`, ends_on: lastDay(month) },
     submitLabel: t('reading.openPeriod'), busyLabel: t('reading.opening'),
     codeFields: { 'metering.period_exists': 'starts_on' },
     async onSubmit(v) {
-      await api('POST', '/api/v1/reading-periods', { route, month, ...v });
+      const body = { route, month, starts_on: v.starts_on, ends_on: v.ends_on };
+      if (v.reading_on) body.reading_on = v.reading_on;
+      const p = await api('POST', '/api/v1/reading-periods', body);
       d.close('ok');
-      notify('ok', t('reading.opened', { route, month: formatMonth(month) }));
+      notify('ok', p?.reading_on
+        ? t('reading.openedWithDay', { route, month: formatMonth(month), day: formatDate(p.reading_on) })
+        : t('reading.opened', { route, month: formatMonth(month) }));
       done();
     },
   });
+  // the reading day's hint and its date picker follow the window
+  const from = f.fields.get('starts_on').input;
+  const to = f.fields.get('ends_on').input;
+  const day = f.fields.get('reading_on');
+  const hint = day.el.querySelector('.hint');
+  const follow = () => {
+    const mid = middleDay(from.value, to.value);
+    day.input.min = from.value || '';
+    day.input.max = to.value || '';
+    hint.textContent = mid ? t('reading.readingOnHint', { day: formatDate(mid) }) : t('reading.readingOnHintNone');
+  };
+  from.addEventListener('input', follow);
+  to.addEventListener('input', follow);
+  follow();
   d = dialog({
     title: t('reading.openTitle', { route, month: formatMonth(month) }),
     body: [h('p', { class: 'hint' }, t('reading.openHint')), f.el],
@@ -96,7 +136,17 @@ export function render(el, ctx) {
   }).catch(() => { /* the current month alone still works */ });
 
   const reload = () => ctx.reload();
-  loadInto(list, () => api('GET', `/api/v1/reading-routes?month=${encodeURIComponent(month)}`), ({ routes }) => {
+  // the routes with their progress; the month's periods give each its
+  // reading day (the route list's period has only the window)
+  const load = async () => {
+    const m = encodeURIComponent(month);
+    const [r, p] = await Promise.all([api('GET', `/api/v1/reading-routes?month=${m}`),
+      api('GET', `/api/v1/reading-periods?month=${m}`)]);
+    const days = new Map(p.periods.map((x) => [x.id, x.reading_on]));
+    for (const x of r.routes) if (x.period && !x.period.reading_on) x.period.reading_on = days.get(x.period.id) || null;
+    return r;
+  };
+  loadInto(list, load, ({ routes }) => {
     const sum = routes.reduce((a, r) => ({
       points: a.points + r.points, read: a.read + r.read, remaining: a.remaining + r.remaining,
       estimated: a.estimated + r.estimated, flagged: a.flagged + r.flagged,
@@ -113,7 +163,7 @@ export function render(el, ctx) {
       caption: t('reading.routesCaption', { month: formatMonth(month) }),
       columns: [
         { label: t('reading.route'), cell: (r) => h('a', { href: entry(r), class: 'route-link' }, r.route) },
-        { label: t('reading.window'), cell: (r) => periodWindow(r.period) },
+        { label: t('reading.window'), cell: (r) => windowCell(r.period) },
         { label: t('reading.state'), cell: (r) => periodChip(r.period) },
         { label: t('reading.progress'), cell: progressCell },
         { label: t('reading.remaining'), cell: (r) => formatCount(r.remaining), num: true },

@@ -5,15 +5,19 @@
 // .../approve, with the one-time code again: step-up) or rejects it; the
 // requester sees that it waits for someone else. After approval ingest
 // hands the command to the meter (送信済み) and the meter's own event
-// confirms it (完了). The hourly cap on shutoffs is shown; it can only be
-// changed on the server (pilotlight remote-ops cap), never here.
+// confirms it (完了). An operation that ends otherwise says why in its
+// 経過: 失敗 with its time and reason (failure: the meter reported it could
+// not, or the device was retired before delivery) or 期限切れ (nobody
+// approved it, or the meter did not confirm, before the deadline). The
+// hourly cap on shutoffs is shown; it can only be changed on the server
+// (pilotlight remote-ops cap), never here.
 //
 // The status filter and the page (the list is read whole and shown 50 rows
 // a page) are in the URL.
 import { api } from '../lib/api.js';
 import { clip, fill, h } from '../lib/dom.js';
 import { formatDateTime } from '../lib/format.js';
-import { problemText, t } from '../lib/i18n.js';
+import { has, problemText, t } from '../lib/i18n.js';
 import { can, session } from '../lib/session.js';
 import { busy, confirm, loadError, loading, notify, pagedRows, table, withStepUp } from '../lib/ui.js';
 import { loadNames, monitorTabs, userName } from './alarms-common.js';
@@ -24,6 +28,25 @@ const SIZE = 50;
 function statusChip(s) {
   const cls = { requested: 'warn', confirmed: 'ok', rejected: 'bad', expired: 'bad', failed: 'bad' }[s] || '';
   return h('span', { class: ['chip', cls, `op-${s}`] }, t(`remoteOps.status.${s}`));
+}
+
+const deadline = (x) => (x.expires_s ? formatDateTime(new Date(x.expires_s * 1000).toISOString()) : '');
+
+// Why an operation ended without being carried out (failed, expired), or
+// null. The failure codes the console does not know are shown as given.
+function outcome(x) {
+  if (x.status === 'failed') {
+    const key = `remoteOps.failure.${x.failure}`;
+    const why = has(key) ? t(key) : (x.failure || t('remoteOps.failure.unknown'));
+    return h('div', { class: 'op-outcome' }, h('strong', {}, `${t('remoteOps.step.failed')} ${formatDateTime(x.failed_at)}`),
+      h('span', { class: 'op-why' }, why));
+  }
+  if (x.status === 'expired') {
+    const key = !x.decided_at ? 'notApproved' : x.sent_at ? 'notConfirmed' : 'notSent';
+    return h('div', { class: 'op-outcome' }, h('strong', {}, `${t('remoteOps.step.expired')} ${deadline(x)}`),
+      h('span', { class: 'op-why' }, t(`remoteOps.expiredWhy.${key}`)));
+  }
+  return null;
 }
 
 export function render(el, ctx) {
@@ -115,7 +138,10 @@ export function render(el, ctx) {
           x.sent_at ? h('div', {}, `${t('remoteOps.step.sent')} ${formatDateTime(x.sent_at)}`) : null,
           x.confirmed_at ? h('div', {}, `${t('remoteOps.step.confirmed')} ${formatDateTime(x.confirmed_at)}`) : null,
           !x.decided_at && x.status === 'requested' && x.expires_s
-            ? h('div', {}, t('remoteOps.until', { at: formatDateTime(new Date(x.expires_s * 1000).toISOString()) })) : null,
+            ? h('div', {}, t('remoteOps.until', { at: deadline(x) })) : null,
+          (x.status === 'approved' || x.status === 'sent') && x.expires_s
+            ? h('div', { class: 'muted' }, t('remoteOps.confirmUntil', { at: deadline(x) })) : null,
+          outcome(x),
         ] },
         { label: t('remoteOps.col.moves'), cell: moves },
       ],

@@ -6,6 +6,7 @@
 //   users (new-device sign-ins, approvals waiting, password changes…) is
 //   POSTed to the URL, signed with a secret the API gives once when the
 //   URL is set — shown here in a dialog, once.
+//   Where alarms go is not here: 監視 › 通知設定 (alarm-settings.js), linked.
 //   Session timeouts (GET/PUT /api/v1/settings/sessions): idle minutes
 //   (5–240) and the longest session in hours (1–24).
 import { api } from '../lib/api.js';
@@ -88,7 +89,10 @@ export function render(el, ctx) {
   head(el, ctx, 'notify', t('settings.notify.intro'));
   const hook = h('section', { class: 'card' });
   const sess = h('section', { class: 'card' });
-  el.append(h('h2', {}, t('settings.notify.webhook')), hook, h('h2', {}, t('settings.notify.sessions')), sess);
+  // the alarms' own targets are another screen (監視 › 通知設定)
+  const alarms = can('alarms.read') ? h('p', { class: 'hint', id: 'alarm-targets-link' }, t('settings.notify.alarmsElsewhere'), ' ',
+    h('a', { href: '#/alarm-settings' }, t('settings.notify.alarmsLink'))) : null;
+  el.append(h('h2', {}, t('settings.notify.webhook')), ...(alarms ? [alarms] : []), hook, h('h2', {}, t('settings.notify.sessions')), sess);
   const loadHook = () => loadInto(hook, () => api('GET', '/api/v1/settings/webhook'), (w) => webhook(w, loadHook));
   loadHook();
   loadInto(sess, () => api('GET', '/api/v1/settings/sessions'), sessions);

@@ -25,7 +25,7 @@ import { formatDate, formatDateTime, todayJst } from '../lib/format.js';
 import { field, form } from '../lib/forms.js';
 import { problemText, t } from '../lib/i18n.js';
 import { can } from '../lib/session.js';
-import { facts, loadInto, notify, table } from '../lib/ui.js';
+import { facts, loadInto, notify, pagedRows, table } from '../lib/ui.js';
 import { linesTable, money, taxTable, totals } from './billing-lines.js';
 
 const USAGE = /^\d{1,8}(\.\d)?$/;
@@ -81,6 +81,7 @@ export function render(el, ctx) {
     out.push(h('div', { class: 'two-col tariff-body' },
       h('div', {}, versions, shown ? priceCard(tf, shown) : null),
       calculator(tf)));
+    if (shown) out.push(historyCard(tf, shown));
     setTimeout(() => (el.querySelector('.tariff-editor input') || el.querySelector('h1'))?.focus());
     return out;
   }
@@ -112,6 +113,67 @@ export function render(el, ctx) {
         ].filter(Boolean),
         rows: v.bands,
       }) : null);
+  }
+
+  // The corrections of version v (GET …/versions/{vid}/history), newest
+  // first: when, who, why and what changed (before → after), 10 a page
+  // with the page in the URL (?hpage=).
+  function historyCard(tf, v) {
+    const box = h('div', {});
+    const card = h('section', { class: 'card tariff-history', id: 'tariff-history' },
+      h('h2', {}, t('tariff.historyTitle', { date: formatDate(v.effective_from) })), box);
+    if (v.revision <= 1) {
+      box.append(h('p', { class: 'empty' }, t('tariff.historyNone')));
+      return card;
+    }
+    let names = new Map();
+    loadInto(box, async () => {
+      const [r, users] = await Promise.all([
+        api('GET', `/api/v1/tariffs/${tf.id}/versions/${v.id}/history`),
+        // "user:12" in words, when the role may list users
+        can('users.read') ? api('GET', '/api/v1/users').then((x) => x.users, () => []) : []]);
+      names = new Map(users.map((u) => [`user:${u.id}`, u.display_name]));
+      return r;
+    }, (r) => {
+      const { slice, nav } = pagedRows(r.corrections, ctx.query.hpage, 10,
+        (p) => ctx.go(`/billing/tariffs/${tf.id}`, { ...ctx.query, hpage: p > 1 ? p : '' }));
+      return [table({
+        cls: 'history-table',
+        columns: [
+          { label: t('tariff.historyAt'), cell: (c) => formatDateTime(c.corrected_at) },
+          { label: t('tariff.historyBy'), cell: (c) => names.get(c.corrected_by) || c.corrected_by, clip: true },
+          { label: t('tariff.reason'), cell: (c) => c.reason, wrap: true },
+          { label: t('tariff.historyChanges'), wrap: true, cell: (c) => {
+            const ch = changes(c.before, c.after);
+            return ch.length ? h('ul', { class: 'changes' }, ch.map(([k, a, b]) => h('li', {},
+              h('span', { class: 'label' }, k), ' ', a, ' → ', h('strong', {}, b))))
+              : t('tariff.historySame');
+          } },
+        ],
+        rows: slice,
+        rowAttrs: (c) => ({ dataset: { revision: c.revision } }),
+      }), nav];
+    });
+    return card;
+  }
+
+  // [label, before, after] of each price field that differs.
+  function changes(a, b) {
+    const yen = (x) => (x === null || x === undefined ? '—' : money(x));
+    const fields = [
+      ['effective_from', t('tariff.effective'), (x) => formatDate(x)],
+      ['tax_included', t('tariff.taxIncluded'), (x) => t(x ? 'tariff.taxIn' : 'tariff.taxOut')],
+      ['slide', t('tariff.slide'), (x) => (x ? t(`tariff.slide.${x}`) : '—')],
+      ['base_fee', t('tariff.baseFee'), yen],
+      ['equipment_fee', t('tariff.equipmentFee'), yen],
+      ['minimum_charge', t('tariff.minimumCharge'), yen],
+      ['minimum_usage_m3', t('tariff.minimumUsage'), (x) => x ?? '—'],
+      ['fixed_amount', t('tariff.fixedAmount'), yen],
+      ['bands', t('tariff.bands'), (x) => (x || []).map((bd) => `${bd.upper_m3
+        ? t('tariff.bandUpTo', { m3: bd.upper_m3 }) : t('tariff.noUpper')} ${money(bd.unit_price)}`).join('、') || '—'],
+    ];
+    return fields.filter(([k]) => JSON.stringify(a?.[k] ?? null) !== JSON.stringify(b?.[k] ?? null))
+      .map(([k, label, show]) => [label, show(a?.[k]), show(b?.[k])]);
   }
 
   // "0.1〜4.7 m³", "4.8〜9.4 m³", "9.5 m³〜" (tenths; after the minimum's
