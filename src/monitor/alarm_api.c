@@ -16,7 +16,7 @@
  *   PATCH /api/v1/repair-requests/{id} {"state"?, "scheduled_for"?,
  *                                       "note"?}              alarms.write
  *   GET  /api/v1/alarm-settings                               alarms.read
- *   PUT  /api/v1/alarm-settings        {"webhook_url": url|null,
+ *   PUT  /api/v1/alarm-settings (step-up) {"webhook_url": url|null,
  *        "emails": [...], "rotate_secret"?: bool}             alarms.write
  *        → the webhook's signing secret, shown once, when the URL is set
  *        for the first time or rotate_secret is true
@@ -577,7 +577,7 @@ const struct route alarm_routes[] = {
      "alarms.write", "repair.update", 0},
     {"GET", "/api/v1/alarm-settings", get_settings, 0, "alarms.read", NULL, 0},
     {"PUT", "/api/v1/alarm-settings", put_settings, ALARM_BODY_MAX,
-     "alarms.write", "alarm.settings", ROUTE_NO_SUPPORT},
+     "alarms.write", "alarm.settings", ROUTE_NO_SUPPORT | ROUTE_STEP_UP},
     /* perm NULL: no session; post_acks checks the internal token first */
     {"POST", "/internal/v1/alarm-acks", post_acks, ALARM_ACKS_BODY, NULL,
      "alarm.ack_ingest", 0},

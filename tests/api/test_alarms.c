@@ -217,8 +217,14 @@ pick_point(char *device, size_t n)
     assert_true(device[0] != '\0');
 }
 
-static const char *const serve_extra[] = {
-    "--login-rate", "100000", "--internal-token-file", token_file, NULL};
+/* a 2-s step-up window: the settings need a fresh one-time code */
+static const char *const serve_extra[] = {"--login-rate",
+                                          "100000",
+                                          "--internal-token-file",
+                                          token_file,
+                                          "--step-up",
+                                          "2",
+                                          NULL};
 
 static int
 setup(void **state)
@@ -389,6 +395,16 @@ test_settings_show_the_secret_once(void **state)
              hook.port);
     client_req(&srv, &reader_c, "PUT", "/api/v1/alarm-settings", body, &h);
     assert_int_equal(h.status, 403);
+    http_free(&h);
+    /* where alarms (with customers' addresses) go: a fresh code only */
+    sleep(3);
+    client_req(&srv, &admin_c, "PUT", "/api/v1/alarm-settings", body, &h);
+    assert_problem(&h, 403, "auth.step_up_required");
+    http_free(&h);
+    char code[8];
+    account_code(&admin, code);
+    account_post_code(&srv, &admin_c, "/api/v1/auth/step-up", code, &h);
+    assert_int_equal(h.status, 204);
     http_free(&h);
     client_req(&srv, &admin_c, "PUT", "/api/v1/alarm-settings", body, &h);
     assert_int_equal(h.status, 200);

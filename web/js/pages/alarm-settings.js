@@ -20,7 +20,7 @@ import { fill, h } from '../lib/dom.js';
 import { form } from '../lib/forms.js';
 import { t } from '../lib/i18n.js';
 import { can } from '../lib/session.js';
-import { confirm, facts, loadInto, notify } from '../lib/ui.js';
+import { confirm, facts, loadInto, notify, withStepUp } from '../lib/ui.js';
 import { monitorTabs } from './alarms-common.js';
 import { showOnce } from './settings-common.js';
 
@@ -86,7 +86,8 @@ function editor(s, show) {
         t('alarmSettings.stop')))) return false;
       const body = { webhook_url: url || null, emails };
       if (url && v.rotate_secret) body.rotate_secret = true;
-      const r = await api('PUT', '/api/v1/alarm-settings', body);
+      // where alarms (with customers' addresses) are sent: a fresh one-time code
+      const r = await withStepUp(() => api('PUT', '/api/v1/alarm-settings', body));
       if (r.webhook_secret) {
         await showOnce({ title: t('alarmSettings.secretTitle'), intro: t('alarmSettings.secretIntro'),
                          value: r.webhook_secret, label: t('alarmSettings.secretTitle') });
