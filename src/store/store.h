@@ -23,6 +23,7 @@
 #include "core/err.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -59,6 +60,8 @@ enum err stmt_bind_text(struct stmt *s, int n, const char *v);
 /* As stmt_bind_text without a copy: v must stay valid and unchanged
  * until stmt_done() (bulk writes binding values they own). */
 enum err stmt_bind_text_ref(struct stmt *s, int n, const char *v);
+/* The same with its length in bytes known (SQLite need not measure it). */
+enum err stmt_bind_textn_ref(struct stmt *s, int n, const char *v, size_t len);
 enum err stmt_bind_null(struct stmt *s, int n);
 /* Advance: *row is true while a row is available. */
 enum err stmt_step(struct stmt *s, bool *row);

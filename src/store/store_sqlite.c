@@ -21,6 +21,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,19 @@ stmt_bind_text_ref(struct stmt *s, int n, const char *v)
         return stmt_bind_null(s, n);
     return bind_result(
         s, sqlite3_bind_text(s->s, param_index(s, n), v, -1, SQLITE_STATIC), n);
+}
+
+enum err
+stmt_bind_textn_ref(struct stmt *s, int n, const char *v, size_t len)
+{
+    if (!v)
+        return stmt_bind_null(s, n);
+    if (len > INT_MAX)
+        return err_fail(ERR_INVALID, "$%d: text too long", n);
+    return bind_result(
+        s,
+        sqlite3_bind_text(s->s, param_index(s, n), v, (int)len, SQLITE_STATIC),
+        n);
 }
 
 enum err

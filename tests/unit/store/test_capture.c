@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "seed/seed.h"
 #include "store/capture.h"
@@ -227,6 +228,51 @@ test_deferred_sync_appends_and_flushes_once(void **state)
     assert_int_equal(journal_sync_count(j), syncs + 2);
     put(st, "e", "5"); /* back to a sync per commit */
     assert_int_equal(journal_sync_count(j), syncs + 3);
+    store_close(st);
+}
+
+/* A snapshot is the whole store whichever way it is copied: the file
+ * itself when the WAL is checkpointed and the write lock can be had, the
+ * online backup API when a reader keeps older frames in the WAL. */
+static void
+test_snapshot_is_whole_with_or_without_a_reader(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st = open_tenant(f->dir, 9);
+    char path[128], copy[128];
+    struct capture_sum live, got;
+    uint64_t seq;
+    int64_t ms;
+    put(st, "a", "1");
+    snprintf(path, sizeof(path), "%s/tenants/9.db", f->dir);
+    sqlite3 *reader; /* another connection, reading an older state */
+    assert_int_equal(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader,
+                                  "BEGIN; SELECT COUNT(*) FROM store_info",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    put(st, "b", "2"); /* frames the reader keeps from being checkpointed */
+    snprintf(copy, sizeof(copy), "%s/copy-1.db", f->dir);
+    ok(capture_backup(st, copy, &seq, &ms));
+    assert_int_equal(seq, store_seq(st));
+    sum_live(st, &live);
+    ok(capture_checksum_file(copy, &got, NULL, NULL));
+    assert_string_equal(got.hex, live.hex);
+    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(reader);
+    put(st, "c", "3");
+    snprintf(copy, sizeof(copy), "%s/copy-2.db", f->dir);
+    ok(capture_backup(st, copy, &seq, &ms));
+    assert_int_equal(seq, store_seq(st));
+    sum_live(st, &live);
+    ok(capture_checksum_file(copy, &got, NULL, NULL));
+    assert_string_equal(got.hex, live.hex);
+    struct stat sb; /* readable alone: no -wal beside it, not shared */
+    assert_int_equal(stat(copy, &sb), 0);
+    assert_int_equal(sb.st_mode & 077, 0);
+    strcat(copy, "-wal");
+    assert_int_not_equal(stat(copy, &sb), 0);
     store_close(st);
 }
 
@@ -774,6 +820,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(test_each_transaction_is_one_record),
         T(test_deferred_sync_appends_and_flushes_once),
+        T(test_snapshot_is_whole_with_or_without_a_reader),
         T(test_autocommit_writes_are_journaled),
         T(test_snapshot_and_journal_reproduce_the_store),
         T(test_replay_up_to_a_time_stops_there),
