@@ -69,12 +69,14 @@
  * the store's size (and SPILL_MIN_BYTES), or its session takes more than
  * SPILL_MEM_MAX of memory. Measured here (release build): writing a
  * changeset costs ~12-17 ms per MB of changeset (generating, journaling),
- * a snapshot ~1.5-3 ms per MB of store, so past ~1/8 the snapshot is
- * cheaper. A 100,000-customer import into a new store (changeset 76 MB,
- * store 84 MB): 0.15 s as a snapshot, ~1.3 s as a changeset; 100,000 debit
- * results in a 400 MB store (changeset 21 MB): ~0.35 s as a changeset,
- * 0.6-1.3 s as a snapshot. Session memory is a poor measure of either: an
- * UPDATE keeps the whole old row, an INSERT only its key. */
+ * a snapshot ~0.7-3 ms per MB of store (a file copy when the WAL is
+ * checkpointed, else the online backup API; capture_copy.c), so past ~1/8
+ * the snapshot is cheaper. A 100,000-customer import into a new store
+ * (changeset 76 MB, store 84 MB): 0.06 s as a snapshot, ~1.3 s as a
+ * changeset; 100,000 debit results in a 400 MB store (changeset 21 MB):
+ * ~0.35 s as a changeset, 0.6-1.3 s as a snapshot through the backup API.
+ * Session memory is a poor measure of either: an UPDATE keeps the whole old
+ * row, an INSERT only its key. */
 #define SPILL_MIN_BYTES (512LL << 10)
 #define SPILL_DB_SHARE  8
 #define SPILL_MEM_MAX   (512LL << 20)

@@ -36,9 +36,9 @@
  *
  * Large transactions. A transaction whose changeset would pass 1/8 of the
  * store's size (and 512 KiB) stops recording and is journaled as a resync
- * with a snapshot at commit: a snapshot costs ~2 ms per MB of store, a
+ * with a snapshot at commit: a snapshot costs ~0.7-3 ms per MB of store, a
  * changeset ~15 ms per MB of changeset (a 100,000-row import into a new
- * store: 0.15 s instead of 1.3 s; 100,000 debit results in a 400 MB
+ * store: 0.06 s instead of 1.3 s; 100,000 debit results in a 400 MB
  * store stay a changeset, 0.35 s instead of ~1 s). The time before it
  * stays reachable by replay.
  *
