@@ -57,7 +57,7 @@ static const struct command {
     {"billing", billing_main,
      "run the billing (請求締め), list runs, print a run's statements"},
     {"payments", payments_main,
-     "direct debit (口座振替): request files, result import"},
+     "direct debit (口座振替) request files and results, bank statements"},
     {"search", search_main, "rebuild a tenant's customer search index"},
     {"backup", backup_main,
      "snapshots, journal checks and checksums of the stores' backups"},
