@@ -12,6 +12,7 @@
  *                 and timeout, so nothing leaks whatever the client does
  */
 #include "core/arena.h"
+#include "http/listen.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/timeutil.h"
@@ -295,41 +296,6 @@ on_completed(void *cls, struct MHD_Connection *c, void **cc,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
-__attribute__((format(printf, 2, 0))) static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    log_msg(LOG_WARN, "http.library", "%s", msg);
-}
-
-/* Parse --bind/--port into a socket address (IPv4 or IPv6). */
-static enum err
-make_addr(const struct serve_opts *o, struct sockaddr_storage *ss, bool *v6)
-{
-    memset(ss, 0, sizeof(*ss));
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)o->port);
-        *v6 = false;
-        return ERR_OK;
-    }
-    if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)o->port);
-        *v6 = true;
-        return ERR_OK;
-    }
-    return err_fail(ERR_CONFIG, "--bind: '%s' is not an IPv4 or IPv6 address",
-                    o->bind);
-}
-
 static struct MHD_Daemon *
 start_daemon(struct server *s, const struct sockaddr_storage *ss, bool v6)
 {
@@ -341,10 +307,10 @@ start_daemon(struct server *s, const struct sockaddr_storage *ss, bool v6)
         flags |= MHD_USE_IPv6;
     const struct serve_opts *o = s->o;
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, ss, MHD_OPTION_URI_LOG_CALLBACK, uri_log, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+        http_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, ss,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->conn_max,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)o->per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->conn_timeout,
@@ -395,7 +361,7 @@ raise_fd_limit(void)
 enum err
 server_prepare(struct server *s, const struct serve_opts *o)
 {
-    enum err rc = make_addr(o, &s->addr, &s->v6);
+    enum err rc = http_listen_addr(o->bind, o->port, &s->addr, &s->v6);
     if (!rc)
         rc = server_resolve_web(o->web, s->web_root, sizeof(s->web_root));
     s->o = o;
@@ -410,7 +376,7 @@ server_prepare_api(struct server *s, const struct serve_opts *o,
     s->web_root[0] = '\0';
     s->tables = tables;
     s->o = o;
-    return make_addr(o, &s->addr, &s->v6);
+    return http_listen_addr(o->bind, o->port, &s->addr, &s->v6);
 }
 
 enum err

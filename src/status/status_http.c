@@ -13,6 +13,7 @@
  * announces one is refused.
  */
 #include "status/status_http.h"
+#include "http/listen.h"
 
 #include "core/buf.h"
 #include "core/json.h"
@@ -181,68 +182,25 @@ on_access(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 /* Paths are compared as received: no percent-decoding. */
-static size_t
-no_unescape(void *cls, struct MHD_Connection *c, char *s)
-{
-    (void)cls;
-    (void)c;
-    return strlen(s);
-}
-
-__attribute__((format(printf, 2, 0))) static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    log_msg(LOG_WARN, "status.http", "%s", msg);
-}
-
-static enum err
-make_addr(const struct status_http_opts *o, struct sockaddr_storage *ss,
-          bool *v6)
-{
-    memset(ss, 0, sizeof(*ss));
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    *v6 = false;
-    if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)o->port);
-        return ERR_OK;
-    }
-    if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)o->port);
-        *v6 = true;
-        return ERR_OK;
-    }
-    return err_fail(ERR_CONFIG, "--bind: '%s' is not an IPv4 or IPv6 address",
-                    o->bind);
-}
-
 static enum err
 start(struct status_srv *s, int *port)
 {
     struct sockaddr_storage ss;
     bool v6;
-    enum err rc = make_addr(s->o, &ss, &v6);
+    enum err rc = http_listen_addr(s->o->bind, s->o->port, &ss, &v6);
     if (rc)
         return rc;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_USE_ERROR_LOG | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
     s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_UNESCAPE_CALLBACK,
-        no_unescape, NULL, MHD_OPTION_THREAD_POOL_SIZE, 2u,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o->conn_max,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o->per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o->conn_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+        http_mhd_log, (void *)"status.http", MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_UNESCAPE_CALLBACK, http_no_unescape, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)s->o->conn_max, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)s->o->per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->o->conn_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(32 * 1024), MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (!s->d)
         return err_fail(ERR_IO, "cannot listen on %s port %lld (in use?)",
                         s->o->bind, s->o->port);

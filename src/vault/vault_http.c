@@ -18,6 +18,7 @@
  * the body, read and dropped, otherwise (keep-alive).
  */
 #include "vault/vault_http.h"
+#include "http/listen.h"
 
 #include "core/buf.h"
 #include "core/json.h"
@@ -544,68 +545,25 @@ on_completed(void *cls, struct MHD_Connection *c, void **cc,
     *cc = NULL;
 }
 
-/* Paths are used as received: no percent-decoding (see vault_http.h). */
-static size_t
-no_unescape(void *cls, struct MHD_Connection *c, char *s)
-{
-    (void)cls;
-    (void)c;
-    return strlen(s);
-}
-
-__attribute__((format(printf, 2, 0))) static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    log_msg(LOG_WARN, "vault.http", "%s", msg);
-}
-
 /* ------------------------------------------------------------- start-up */
-
-static enum err
-make_addr(const struct vault_http_opts *o, struct sockaddr_storage *ss,
-          bool *v6)
-{
-    memset(ss, 0, sizeof(*ss));
-    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    *v6 = false;
-    if (inet_pton(AF_INET, o->bind, &in4->sin_addr) == 1) {
-        in4->sin_family = AF_INET;
-        in4->sin_port = htons((uint16_t)o->port);
-        return ERR_OK;
-    }
-    if (inet_pton(AF_INET6, o->bind, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)o->port);
-        *v6 = true;
-        return ERR_OK;
-    }
-    return err_fail(ERR_CONFIG, "--bind: '%s' is not an IPv4 or IPv6 address",
-                    o->bind);
-}
 
 static enum err
 start(struct vault_srv *s, int *port)
 {
     struct sockaddr_storage ss;
     bool v6;
-    enum err rc = make_addr(s->o, &ss, &v6);
+    enum err rc = http_listen_addr(s->o->bind, s->o->port, &ss, &v6);
     if (rc)
         return rc;
     unsigned flags = MHD_USE_POLL_INTERNAL_THREAD |
                      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG |
                      MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
     s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+        http_mhd_log, (void *)"vault.http", MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, http_no_unescape,
+        NULL, /* as received */
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o->conn_max,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->o->per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o->conn_timeout,
