@@ -83,6 +83,11 @@ const char *req_body(const struct req *r, size_t *len);
  * field error when it is not an object. *out lives as long as the request.
  */
 enum err req_json_object(struct req *r, json_t **out);
+/* A body that is exactly {"<key>": [1..max items]} (internal batches);
+ * *list borrows from the request. what names an item in the Japanese
+ * messages (イベント, 指針). */
+enum err req_json_batch(struct req *r, const char *key, size_t max,
+                        const char *what, json_t **list);
 /* Move c's field errors onto the response and return ERR_INVALID. */
 enum err req_invalid(struct req *r, struct jcheck *c);
 

@@ -164,6 +164,34 @@ req_json_object(struct req *r, json_t **out)
 }
 
 enum err
+req_json_batch(struct req *r, const char *key, size_t max, const char *what,
+               json_t **list)
+{
+    const char *const keys[] = {key, NULL};
+    json_t *body;
+    struct jcheck k;
+    char msg[160];
+    enum err rc = req_json_object(r, &body);
+    if (rc)
+        return rc;
+    jcheck_init(&k);
+    jcheck_only(&k, body, keys);
+    *list = json_object_get(body, key);
+    if (!json_is_array(*list) || !json_array_size(*list)) {
+        snprintf(msg, sizeof(msg), "%s に1件以上の%sを指定してください", key,
+                 what);
+        jcheck_add(&k, key, "required", msg);
+    } else if (json_array_size(*list) > max) {
+        snprintf(msg, sizeof(msg), "一度に送れる%sは%zu件までです", what, max);
+        jcheck_add(&k, key, "too_many", msg);
+    }
+    if (!jcheck_ok(&k))
+        return req_invalid(r, &k);
+    jcheck_free(&k);
+    return ERR_OK;
+}
+
+enum err
 req_invalid(struct req *r, struct jcheck *c)
 {
     json_decref(r->field_errors);

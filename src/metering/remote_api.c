@@ -296,30 +296,6 @@ static const char *const outcomes[] = {
 /* ---------------------------------------------------------------------- */
 
 static enum err
-read_body(struct req *r, json_t **list)
-{
-    static const char *const keys[] = {"readings", NULL};
-    json_t *body;
-    struct jcheck k;
-    enum err rc = req_json_object(r, &body);
-    if (rc)
-        return rc;
-    jcheck_init(&k);
-    jcheck_only(&k, body, keys);
-    *list = json_object_get(body, "readings");
-    if (!json_is_array(*list) || !json_array_size(*list))
-        jcheck_add(&k, "readings", "required",
-                   "readings に1件以上の指針を指定してください");
-    else if (json_array_size(*list) > REMOTE_READINGS_MAX)
-        jcheck_add(&k, "readings", "too_many",
-                   "一度に送れる指針は5,000件までです");
-    if (!jcheck_ok(&k))
-        return req_invalid(r, &k);
-    jcheck_free(&k);
-    return ERR_OK;
-}
-
-static enum err
 post_remote(struct req *r)
 {
     json_t *list, *v;
@@ -328,7 +304,7 @@ post_remote(struct req *r)
         return err_fail(ERR_HTTP_NOT_FOUND, "no such resource");
     enum err rc = token_verify(r);
     if (!rc)
-        rc = read_body(r, &list);
+        rc = req_json_batch(r, "readings", REMOTE_READINGS_MAX, "指針", &list);
     if (rc)
         return rc;
     struct tenant_batch g = {.r = r,

@@ -230,37 +230,13 @@ item_store(struct tenant_batch *g, const struct item *it, json_t *res)
 /* ---------------------------------------------------------------------- */
 
 static enum err
-read_body(struct req *r, json_t **list)
-{
-    static const char *const keys[] = {"events", NULL};
-    json_t *body;
-    struct jcheck k;
-    enum err rc = req_json_object(r, &body);
-    if (rc)
-        return rc;
-    jcheck_init(&k);
-    jcheck_only(&k, body, keys);
-    *list = json_object_get(body, "events");
-    if (!json_is_array(*list) || !json_array_size(*list))
-        jcheck_add(&k, "events", "required",
-                   "events に1件以上のイベントを指定してください");
-    else if (json_array_size(*list) > EVENTS_MAX)
-        jcheck_add(&k, "events", "too_many",
-                   "一度に送れるイベントは5,000件までです");
-    if (!jcheck_ok(&k))
-        return req_invalid(r, &k);
-    jcheck_free(&k);
-    return ERR_OK;
-}
-
-static enum err
 post_events(struct req *r)
 {
     json_t *list, *v;
     size_t i;
     enum err rc = remote_internal_auth(r);
     if (!rc)
-        rc = read_body(r, &list);
+        rc = req_json_batch(r, "events", EVENTS_MAX, "イベント", &list);
     if (rc)
         return rc;
     struct tenant_batch g = {.r = r,

@@ -423,6 +423,48 @@ test_the_june_billing_run_bills_the_reading_day_reading(void **state)
     assert_int_equal(found, 1);
 }
 
+/* A batch that is not {"readings": [1..5000]} is refused whole, with the
+ * field at fault. */
+static void
+test_malformed_batches_are_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body, *code;
+    } cases[] = {
+        {"{\"readings\": []}", "required"},
+        {"{\"readings\": {}}", "required"},
+        {"{\"readings\": [{}], \"extra\": 1}", "unknown_field"},
+    };
+    struct client c;
+    struct http h;
+    client_init(&c);
+    c.extra_header = "Authorization: Bearer " TOKEN;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        client_req(&srv, &c, "POST", REMOTE, cases[i].body, &h);
+        assert_problem(&h, 422, "invalid");
+        json_t *e = json_array_get(json_object_get(h.json, "errors"), 0);
+        assert_string_equal(str(e, "code"), cases[i].code);
+        http_free(&h);
+    }
+    /* 5,001 readings: too many, nothing read */
+    size_t cap = 32 + 5001 * 3, n = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    n += (size_t)snprintf(big + n, cap - n, "{\"readings\": [");
+    for (int i = 0; i < 5001; i++)
+        n += (size_t)snprintf(big + n, cap - n, i ? ",{}" : "{}");
+    snprintf(big + n, cap - n, "]}");
+    client_req(&srv, &c, "POST", REMOTE, big, &h);
+    assert_problem(&h, 422, "invalid");
+    json_t *e = json_array_get(json_object_get(h.json, "errors"), 0);
+    assert_string_equal(str(e, "code"), "too_many");
+    assert_string_equal(str(e, "field"), "readings");
+    http_free(&h);
+    free(big);
+    client_free(&c);
+}
+
 int
 main(void)
 {
@@ -435,6 +477,7 @@ main(void)
             test_a_reading_by_hand_that_disagrees_on_the_same_day_is_a_conflict),
         cmocka_unit_test(
             test_the_june_billing_run_bills_the_reading_day_reading),
+        cmocka_unit_test(test_malformed_batches_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
