@@ -7,6 +7,7 @@
  * so rows left by a crash or a full set are never stranded.
  */
 #include "auth/notify.h"
+#include "auth/outbound.h"
 #include "core/xalloc.h"
 #include "core/log.h"
 #include "store/pool.h"
@@ -96,27 +97,6 @@ notify_kick(int64_t tenant_id)
     pthread_mutex_unlock(&mu);
 }
 
-/* Refuse to connect to private addresses (SSRF) unless allowed. */
-static curl_socket_t
-open_socket(void *cls, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    (void)cls;
-    (void)purpose;
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (a->family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip,
-                  sizeof(ip));
-    else if (a->family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip,
-                  sizeof(ip));
-    if (!notify_config()->allow_private && notify_addr_private(ip)) {
-        log_msg(LOG_WARN, "notify.refused_address",
-                "webhook address %s is private", ip);
-        return CURL_SOCKET_BAD;
-    }
-    return socket(a->family, a->socktype, a->protocol);
-}
-
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -152,7 +132,9 @@ post_webhook(const char *url, const char *secret, const char *body,
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    struct outbound_guard g = {notify_config()->allow_private,
+                               "notify.refused_address"};
+    outbound_guard(c, &g); /* no private addresses (SSRF) unless allowed */
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
@@ -164,91 +146,6 @@ post_webhook(const char *url, const char *secret, const char *body,
     else if (status < 200 || status > 299)
         snprintf(error, n, "HTTP %ld", status);
     return rc == CURLE_OK && status >= 200 && status <= 299;
-}
-
-struct mail {
-    const char *data;
-    size_t len, off;
-};
-
-static size_t
-mail_read(char *p, size_t size, size_t n, void *arg)
-{
-    struct mail *m = arg;
-    size_t left = m->len - m->off, want = size * n;
-    size_t k = left < want ? left : want;
-    memcpy(p, m->data + m->off, k);
-    m->off += k;
-    return k;
-}
-
-/* A text/plain UTF-8 message; subject and body base64-encoded. */
-static char *
-mail_text(const char *to, const char *subject, const char *body)
-{
-    const struct notify_config *c = notify_config();
-    size_t sl = strlen(subject), bl = strlen(body);
-    char *s64 = xmalloc(sodium_base64_encoded_len(sl, 1));
-    char *b64 = xmalloc(sodium_base64_encoded_len(bl, 1));
-    sodium_bin2base64(s64, sodium_base64_encoded_len(sl, 1),
-                      (const unsigned char *)subject, sl,
-                      sodium_base64_VARIANT_ORIGINAL);
-    sodium_bin2base64(b64, sodium_base64_encoded_len(bl, 1),
-                      (const unsigned char *)body, bl,
-                      sodium_base64_VARIANT_ORIGINAL);
-    size_t n = strlen(s64) + strlen(b64) * 2 + 1024;
-    char *m = xmalloc(n);
-    char date[64], msgid[64];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    unsigned char rnd[12];
-    randombytes_buf(rnd, sizeof(rnd));
-    char hex[25];
-    sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-    snprintf(msgid, sizeof(msgid), "<%s@pilotlight>", hex);
-    int k = snprintf(m, n,
-                     "Date: %s\r\nMessage-ID: %s\r\n"
-                     "From: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?%s?=\r\n"
-                     "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: base64\r\n\r\n",
-                     date, msgid, c->mail_from, to, s64);
-    size_t blen = strlen(b64);
-    for (size_t i = 0; i < blen; i += 76) /* lines of 76, as MIME wants */
-        k += snprintf(m + k, n - (size_t)k, "%.76s\r\n", b64 + i);
-    free(s64);
-    free(b64);
-    return m;
-}
-
-static bool
-send_mail(const char *to, const char *subject, const char *body, char *error,
-          size_t n)
-{
-    char *text = mail_text(to, subject, body);
-    struct mail m = {text, strlen(text), 0};
-    CURL *c = curl_easy_init();
-    struct curl_slist *rcpt = curl_slist_append(NULL, to);
-    curl_easy_setopt(c, CURLOPT_URL, notify_config()->smtp_url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    /* smtp:// upgrades with STARTTLS when the relay offers it */
-    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, notify_config()->mail_from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &m);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(c);
-    free(text);
-    if (rc != CURLE_OK)
-        snprintf(error, n, "%s", curl_easy_strerror(rc));
-    return rc == CURLE_OK;
 }
 
 /* One outbox row, copied out of the statement before any network I/O. */
@@ -341,8 +238,9 @@ deliver_tenant(int64_t tenant_id)
             ok = post_webhook(o.destination, secret, o.payload, tenant_id, o.id,
                               error, sizeof(error));
         } else {
-            ok = send_mail(o.destination, o.subject, o.payload, error,
-                           sizeof(error));
+            ok = outbound_mail(notify_config()->smtp_url,
+                               notify_config()->mail_from, o.destination,
+                               o.subject, o.payload, error, sizeof(error));
         }
         record(st, tenant_id, &o, ok, drop, error);
         free(o.payload);

@@ -38,6 +38,7 @@
 #include "monitor/notify_alarm.h"
 #include "auth/devkey.h"
 #include "auth/notify.h"
+#include "auth/outbound.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -460,26 +461,6 @@ alarm_json(struct store *st, int64_t id)
     return o;
 }
 
-static curl_socket_t
-open_socket(void *cls, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    (void)cls;
-    (void)purpose;
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (a->family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&a->addr)->sin_addr, ip,
-                  sizeof(ip));
-    else if (a->family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a->addr)->sin6_addr, ip,
-                  sizeof(ip));
-    if (!ingest_g.o->webhook_allow_private && notify_addr_private(ip)) {
-        log_msg(LOG_WARN, "alarm.refused_address",
-                "webhook address %s is private", ip);
-        return CURL_SOCKET_BAD;
-    }
-    return socket(a->family, a->socktype, a->protocol);
-}
-
 /* The answer's body into arg (a struct buf, bounded), or dropped. */
 static size_t
 sink(char *p, size_t size, size_t n, void *arg)
@@ -504,8 +485,10 @@ http_post(const char *url, struct curl_slist *hd, const char *body, bool guard,
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (guard)
-        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    struct outbound_guard g = {ingest_g.o->webhook_allow_private,
+                               "alarm.refused_address"};
+    if (guard) /* no private addresses (SSRF) unless allowed */
+        outbound_guard(c, &g);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
     CURLcode rc = curl_easy_perform(c);
@@ -548,48 +531,22 @@ send_webhook(const char *url, const char *secret_hex, int64_t alarm_id,
 /* E-mail                                                                 */
 /* ---------------------------------------------------------------------- */
 
-static void
-b64(struct buf *out, const char *s, size_t n, bool lines)
+/* E-mail alarm o (JSON as alarm_json made it) to `to`. */
+static bool
+send_mail(const char *to, const json_t *o, char *error, size_t n)
 {
-    static const char t[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = (const unsigned char *)s;
-    size_t col = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
-        char q[4] = {t[v >> 18 & 63], t[v >> 12 & 63],
-                     i + 1 < n ? t[v >> 6 & 63] : '=',
-                     i + 2 < n ? t[v & 63] : '='};
-        buf_append(out, q, 4);
-        if (lines && (col += 4) >= 76) {
-            buf_puts(out, "\r\n");
-            col = 0;
-        }
+    if (!ingest_g.o->smtp_url[0]) {
+        snprintf(error, n, "no --smtp-url: e-mail is off");
+        return false;
     }
-    if (lines && col)
-        buf_puts(out, "\r\n");
-}
-
-/* The e-mail text of alarm a (JSON as alarm_json made it) into m. */
-static void
-mail_build(struct buf *m, const char *to, const json_t *o)
-{
     const json_t *a = json_object_get(o, "alarm");
     const char *label = json_string_value(json_object_get(a, "label_ja"));
     const char *addr = json_string_value(
         json_object_get(json_object_get(a, "supply_point"), "address"));
     const char *name = json_string_value(
         json_object_get(json_object_get(a, "customer"), "name"));
-    char subject[512], date[64];
+    char subject[512];
     struct buf body;
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
     snprintf(subject, sizeof(subject), "【ガス警報】%s %s", label,
              addr ? addr : "");
     buf_init(&body, 1u << 16);
@@ -613,62 +570,13 @@ mail_build(struct buf *m, const char *to, const json_t *o)
                    json_object_get(json_object_get(a, "customer"), "id")),
                json_string_value(json_object_get(o, "tenant")),
                (long long)json_integer_value(json_object_get(a, "id")));
-    buf_printf(m, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: =?UTF-8?B?", date,
-               ingest_g.o->mail_from, to);
-    b64(m, subject, strlen(subject), false);
-    buf_puts(m, "?=\r\nMIME-Version: 1.0\r\n"
-                "Content-Type: text/plain; charset=UTF-8\r\n"
-                "Content-Transfer-Encoding: base64\r\n\r\n");
-    b64(m, body.data, body.len, true);
+    bool ok =
+        body.data && outbound_mail(ingest_g.o->smtp_url, ingest_g.o->mail_from,
+                                   to, subject, body.data, error, n);
+    if (!body.data)
+        snprintf(error, n, "out of memory");
     buf_free(&body);
-}
-
-struct mail {
-    const char *data;
-    size_t len, off;
-};
-
-static size_t
-mail_read(char *p, size_t size, size_t n, void *arg)
-{
-    struct mail *m = arg;
-    size_t left = m->len - m->off, want = size * n;
-    size_t k = left < want ? left : want;
-    memcpy(p, m->data + m->off, k);
-    m->off += k;
-    return k;
-}
-
-static bool
-send_mail(const char *to, const json_t *o, char *error, size_t n)
-{
-    struct buf text;
-    if (!ingest_g.o->smtp_url[0]) {
-        snprintf(error, n, "no --smtp-url: e-mail is off");
-        return false;
-    }
-    buf_init(&text, 1u << 17);
-    mail_build(&text, to, o);
-    struct mail m = {text.data, text.len, 0};
-    CURL *c = curl_easy_init();
-    struct curl_slist *rcpt = curl_slist_append(NULL, to);
-    curl_easy_setopt(c, CURLOPT_URL, ingest_g.o->smtp_url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, ingest_g.o->mail_from);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &m);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(rcpt);
-    curl_easy_cleanup(c);
-    buf_free(&text);
-    if (rc != CURLE_OK)
-        snprintf(error, n, "%s", curl_easy_strerror(rc));
-    return rc == CURLE_OK;
+    return ok;
 }
 
 /* ---------------------------------------------------------------------- */
